@@ -1,0 +1,87 @@
+"""Semantic checks of the workflow configuration, beyond what the JSON schema can say.
+
+The schema (workflow/config/schema.yaml) catches misspelt keys, wrong types and simple
+ranges. ``check_config`` adds the checks that relate several values: a parameter range
+inside the problem's valid range, t* on the evaluation grid, a figure that names a test
+value, ... Every failure is a ``ConfigError`` whose message names the key at fault.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import numpy as np
+
+from pcml.problems.gpme import get_problem
+
+
+class ConfigError(ValueError):
+    """A configuration value is inconsistent; the message names the key."""
+
+
+def on_grid(value: float, lo: float, hi: float, n: int) -> bool:
+    """True when ``value`` is (to 1e-9 relative) a node of linspace(lo, hi, n)."""
+    pos = (value - lo) / (hi - lo) * (n - 1)
+    return bool(0 <= round(pos) <= n - 1 and abs(pos - round(pos)) < 1e-6)
+
+
+def check_probconserv(cfg: Mapping[str, Any]) -> None:
+    """Check the ``probconserv`` section; raise ConfigError naming the first bad key."""
+    data = cfg["data"]
+    for name in cfg["experiments"]:
+        key = f"probconserv.problems.{name}"
+        if name not in cfg["problems"]:
+            raise ConfigError(f"{key} is missing: experiment {name!r} is listed in probconserv.experiments")
+        problem = get_problem(name)
+        settings = cfg["problems"][name]
+        lo, hi = settings["train_range"]
+        if not lo <= hi:
+            raise ConfigError(f"{key}.train_range = {[lo, hi]} is empty (first value must be <= second)")
+        for label, values in (("train_range", [lo, hi]), ("test_values", settings["test_values"])):
+            for v in values:
+                try:
+                    problem.check_param(v)
+                except ValueError as exc:
+                    raise ConfigError(f"{key}.{label}: {exc}") from None
+        t0, t1 = problem.t_range
+        if not on_grid(settings["t_star"], t0, t1, data["grid_nt"]):
+            raise ConfigError(
+                f"{key}.t_star = {settings['t_star']} is not a node of the evaluation grid "
+                f"linspace({t0}, {t1}, probconserv.data.grid_nt={data['grid_nt']})"
+            )
+    for fig_name, fig in cfg["figures"].items():
+        key = f"probconserv.figures.{fig_name}"
+        if fig["experiment"] not in cfg["experiments"]:
+            continue  # the figure is skipped when its experiment is not run
+        values = cfg["problems"][fig["experiment"]]["test_values"]
+        if not np.any(np.isclose(values, fig["param"])):
+            raise ConfigError(f"{key}.param = {fig['param']} is not one of the test values {values}")
+        if fig.get("f_id", 0) >= data["n_test_per_value"]:
+            raise ConfigError(f"{key}.f_id = {fig['f_id']} but probconserv.data.n_test_per_value = "
+                              f"{data['n_test_per_value']}")
+        if fig["kind"] == "solution_profiles":
+            if "t" not in fig:
+                raise ConfigError(f"{key}.t is required for kind solution_profiles")
+            t0, t1 = get_problem(fig["experiment"]).t_range
+            if not on_grid(fig["t"], t0, t1, data["grid_nt"]):
+                raise ConfigError(f"{key}.t = {fig['t']} is not a node of the evaluation grid")
+
+
+def check_config(config: Mapping[str, Any]) -> None:
+    """Check the whole merged configuration (after schema validation)."""
+    check_probconserv(config["probconserv"])
+
+
+def deviations(config: Mapping[str, Any], reference: Mapping[str, Any], prefix: str = "") -> list[str]:
+    """Keys whose value differs from ``reference`` (the paper profile), as 'key: ref -> value' lines."""
+    out = []
+    for key, value in config.items():
+        name = f"{prefix}{key}"
+        if key in ("profile", "caption", "figures"):
+            continue
+        ref = reference.get(key) if isinstance(reference, Mapping) else None
+        if isinstance(value, Mapping) and isinstance(ref, Mapping):
+            out += deviations(value, ref, prefix=f"{name}.")
+        elif value != ref:
+            out.append(f"{name}: {ref} -> {value}")
+    return out

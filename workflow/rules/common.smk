@@ -1,0 +1,46 @@
+# Shared helpers: the profile's folders, semantic config checks, hashes of settings.
+import hashlib
+import json
+
+import yaml
+
+from pcml.config import ConfigError, check_config, deviations
+
+try:
+    check_config(config)
+except ConfigError as exc:
+    raise WorkflowError(f"invalid configuration: {exc}") from None
+
+PROFILE = config["profile"]
+RESULTS = f"results/{PROFILE}"
+FIGURES = f"figures/{PROFILE}"
+LOGS = f"{RESULTS}/logs"
+BENCHMARKS = f"{RESULTS}/benchmarks"
+
+with open(workflow.source_path("../config/paper.yaml")) as _f:
+    PAPER_CONFIG = yaml.safe_load(_f)
+
+
+wildcard_constraints:
+    experiment="|".join(config["probconserv"]["experiments"]),
+    method="[a-z_]+",
+    family="anp",
+    figure="|".join(
+        name for name, fig in config["probconserv"]["figures"].items()
+        if fig["experiment"] in config["probconserv"]["experiments"]
+    ) or "NONE",
+    ext="png|pdf",
+
+
+def settings_hash(*objects):
+    """Short stable hash of JSON-serialisable settings (names checkpoint folders)."""
+    blob = json.dumps(objects, sort_keys=True, default=str).encode()
+    return hashlib.sha1(blob).hexdigest()[:10]
+
+
+def paper_deviations(section):
+    """Settings of config[section] that differ from the paper profile, as one caption line."""
+    lines = deviations(config[section], PAPER_CONFIG[section], prefix=f"{section}.")
+    if not lines:
+        return f"All {section} settings are the paper's."
+    return f"Profile '{PROFILE}' departs from the paper's settings: " + "; ".join(lines) + "."

@@ -1,0 +1,193 @@
+# ProbConserv (Hansen et al., ICML 2023): data -> ANP training -> one streaming inference pass
+# (ANP, HardC-ANP, ProbConserv-ANP) -> metrics -> tables and figures.
+PC = config["probconserv"]
+PC_DIR = f"{RESULTS}/probconserv"
+PC_METHODS = PC["inference"]["methods"]
+PC_FIGURES = [name for name, fig in PC["figures"].items() if fig["experiment"] in PC["experiments"]]
+
+
+def pc_caption(experiment):
+    """Caption notes shared by every ProbConserv output of this profile."""
+    inf = PC["inference"]
+    return (
+        f"Profile {PROFILE}; seed {config['seed']}; S = {inf['n_draws']} latent draws; "
+        f"inference_dropout = {str(inf['inference_dropout']).lower()}; "
+        f"ProbConserv-ANP sigma_G^2 = {inf['sigma_g2']}. " + paper_deviations("probconserv")
+    )
+
+
+rule generate_dataset:
+    output:
+        train=f"{PC_DIR}/{{experiment}}/data/train.nc",
+        valid=f"{PC_DIR}/{{experiment}}/data/valid.nc",
+        test=f"{PC_DIR}/{{experiment}}/data/test.nc",
+        truth=f"{PC_DIR}/{{experiment}}/truth.nc",
+    params:
+        problem=lambda w: PC["problems"][w.experiment],
+        data=PC["data"],
+        seed=config["seed"],
+        profile=PROFILE,
+    log:
+        f"{LOGS}/probconserv/{{experiment}}/generate_dataset.log",
+    benchmark:
+        f"{BENCHMARKS}/probconserv/{{experiment}}/generate_dataset.tsv"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    message:
+        "ProbConserv {wildcards.experiment}: sampling train/valid/test functions and the test truth"
+    script:
+        "../scripts/generate_dataset.py"
+
+
+rule train_model:
+    input:
+        train=rules.generate_dataset.output.train,
+        valid=rules.generate_dataset.output.valid,
+    output:
+        model=f"{PC_DIR}/{{experiment}}/models/{{family}}.pt",
+        history=f"{PC_DIR}/{{experiment}}/models/{{family}}_history.csv",
+    params:
+        model_kwargs=lambda w: {"num_hidden": PC["anp"]["num_hidden"]},
+        train=lambda w: {
+            "epochs": PC["anp"]["epochs"],
+            "batch_size": PC["anp"]["batch_size"],
+            "lr": PC["anp"]["lr"],
+            "val_every": PC["anp"]["val_every"],
+            "seed": config["seed"],
+        },
+        work_dir=lambda w: f"{PC_DIR}/{w.experiment}/checkpoints/{w.family}-"
+        + settings_hash(PC["anp"], PC["data"], PC["problems"][w.experiment], config["seed"]),
+        device=config["device"],
+    log:
+        f"{LOGS}/probconserv/{{experiment}}/train_{{family}}.log",
+    benchmark:
+        f"{BENCHMARKS}/probconserv/{{experiment}}/train_{{family}}.tsv"
+    threads: config["threads"]
+    resources:
+        mem_mb=4000,
+        runtime=60 * 24,
+        gpu=0,
+    message:
+        "ProbConserv {wildcards.experiment}: training {wildcards.family} (resumes from its checkpoint)"
+    script:
+        "../scripts/train_model.py"
+
+
+rule apply_constraint:
+    input:
+        model=f"{PC_DIR}/{{experiment}}/models/anp.pt",
+        test=rules.generate_dataset.output.test,
+        truth=rules.generate_dataset.output.truth,
+    output:
+        [f"{PC_DIR}/{{experiment}}/predictions/{m}.nc" for m in PC_METHODS],
+    params:
+        methods=PC_METHODS,
+        inference={k: v for k, v in PC["inference"].items() if k != "methods"},
+        seed=config["seed"],
+        device=config["device"],
+    log:
+        f"{LOGS}/probconserv/{{experiment}}/apply_constraint.log",
+    benchmark:
+        f"{BENCHMARKS}/probconserv/{{experiment}}/apply_constraint.tsv"
+    threads: config["threads"]
+    resources:
+        mem_mb=8000,
+        runtime=60 * 6,
+        gpu=0,
+    message:
+        "ProbConserv {wildcards.experiment}: one inference pass for {params.methods}"
+    script:
+        "../scripts/apply_constraint.py"
+
+
+rule evaluate_predictions:
+    input:
+        truth=rules.generate_dataset.output.truth,
+        predictions=rules.apply_constraint.output,
+    output:
+        metrics=f"{PC_DIR}/{{experiment}}/metrics.csv",
+    params:
+        methods=PC_METHODS,
+    log:
+        f"{LOGS}/probconserv/{{experiment}}/evaluate_predictions.log",
+    benchmark:
+        f"{BENCHMARKS}/probconserv/{{experiment}}/evaluate_predictions.tsv"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    message:
+        "ProbConserv {wildcards.experiment}: MSE, LL and CE at every grid time"
+    script:
+        "../scripts/evaluate_predictions.py"
+
+
+rule make_table:
+    input:
+        metrics=rules.evaluate_predictions.output.metrics,
+        paper="workflow/resources/paper_numbers/probconserv.csv",
+    output:
+        csv=f"{RESULTS}/tables/probconserv_{{experiment}}.csv",
+        md=f"{RESULTS}/tables/probconserv_{{experiment}}.md",
+        tex=f"{RESULTS}/tables/probconserv_{{experiment}}.tex",
+    params:
+        t_star=lambda w: PC["problems"][w.experiment]["t_star"],
+        methods=PC_METHODS,
+        caption=lambda w: (
+            f"ProbConserv {w.experiment}: CE, LL and MSE at t = {PC['problems'][w.experiment]['t_star']}, "
+            f"mean (SE) over {PC['data']['n_test_per_value']} test functions per parameter value. "
+            + pc_caption(w.experiment)
+        ),
+    log:
+        f"{LOGS}/tables/probconserv_{{experiment}}.log",
+    benchmark:
+        f"{BENCHMARKS}/tables/probconserv_{{experiment}}.tsv"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    message:
+        "ProbConserv {wildcards.experiment}: results table"
+    script:
+        "../scripts/make_table.py"
+
+
+def figure_inputs(wildcards):
+    fig = PC["figures"][wildcards.figure]
+    exp = fig["experiment"]
+    return {
+        "truth": f"{PC_DIR}/{exp}/truth.nc",
+        "predictions": [f"{PC_DIR}/{exp}/predictions/{m}.nc" for m in PC_METHODS],
+    }
+
+
+rule plot_figure:
+    input:
+        unpack(figure_inputs),
+    output:
+        png=f"{FIGURES}/probconserv/{{figure}}.png",
+        pdf=f"{FIGURES}/probconserv/{{figure}}.pdf",
+    params:
+        figure=lambda w: PC["figures"][w.figure],
+        methods=PC_METHODS,
+        caption=lambda w: PC["figures"][w.figure]["caption"] + " " + pc_caption(PC["figures"][w.figure]["experiment"]),
+    log:
+        f"{LOGS}/figures/probconserv_{{figure}}.log",
+    benchmark:
+        f"{BENCHMARKS}/figures/probconserv_{{figure}}.tsv"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    message:
+        "ProbConserv figure {wildcards.figure}"
+    script:
+        "../scripts/plot_figure.py"
+
+
+rule probconserv:
+    input:
+        tables=expand(f"{RESULTS}/tables/probconserv_{{experiment}}.{{ext}}", experiment=PC["experiments"], ext=["csv", "md", "tex"]),
+        figures=expand(f"{FIGURES}/probconserv/{{figure}}.{{ext}}", figure=PC_FIGURES, ext=["png", "pdf"]),
