@@ -1,6 +1,8 @@
 # pcml: one workflow that regenerates the tables and figures of ProbConserv (ICML 2023) and
 # BOON (ICLR 2023). `snakemake --cores all` runs the paper profile; see README.md.
-from snakemake.utils import min_version, validate
+from snakemake.utils import min_version
+
+from pcml.config import ConfigError, validate_schema
 
 min_version("8.0")
 
@@ -8,7 +10,10 @@ min_version("8.0")
 configfile: "workflow/config/paper.yaml"
 
 
-validate(config, "workflow/config/schema.yaml")
+try:
+    validate_schema(config, workflow.source_path("workflow/config/schema.yaml"))
+except ConfigError as exc:
+    raise WorkflowError(str(exc)) from None
 
 
 include: "workflow/rules/common.smk"

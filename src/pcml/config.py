@@ -19,6 +19,27 @@ class ConfigError(ValueError):
     """A configuration value is inconsistent; the message names the key."""
 
 
+def validate_schema(config: Mapping[str, Any], schema_path: str) -> None:
+    """Check ``config`` against the JSON schema at ``schema_path``.
+
+    Raises ConfigError listing every violation as 'key.path: message' (one line each),
+    without dumping the schema.
+    """
+    import jsonschema
+    import yaml
+
+    with open(schema_path) as f:
+        schema = yaml.safe_load(f)
+    validator = jsonschema.Draft7Validator(schema)
+    errors = sorted(validator.iter_errors(dict(config)), key=lambda e: list(e.absolute_path))
+    if errors:
+        lines = []
+        for err in errors:
+            key = ".".join(str(p) for p in err.absolute_path) or "<top level>"
+            lines.append(f"  {key}: {err.message}")
+        raise ConfigError("configuration does not match workflow/config/schema.yaml:\n" + "\n".join(lines))
+
+
 def on_grid(value: float, lo: float, hi: float, n: int) -> bool:
     """True when ``value`` is (to 1e-9 relative) a node of linspace(lo, hi, n)."""
     pos = (value - lo) / (hi - lo) * (n - 1)

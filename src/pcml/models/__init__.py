@@ -1,0 +1,20 @@
+"""Model registry: a rule names a method family, ``build_model`` supplies the module."""
+
+from __future__ import annotations
+
+from torch import nn
+
+from pcml.models.anp import ANP
+from pcml.models.boon import BOONFNO1d
+from pcml.models.fno import FNO1d
+
+MODELS: dict[str, type[nn.Module]] = {"anp": ANP, "fno1d": FNO1d, "boon_fno1d": BOONFNO1d}
+
+
+def build_model(name: str, **kwargs) -> nn.Module:
+    """Instantiate the registered model ``name`` with ``kwargs``."""
+    try:
+        cls = MODELS[name]
+    except KeyError:
+        raise ValueError(f"unknown model {name!r}; known: {sorted(MODELS)}") from None
+    return cls(**kwargs)

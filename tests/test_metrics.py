@@ -1,0 +1,31 @@
+"""ProbConserv metrics against hand-computed values (spec §5)."""
+import math
+
+import numpy as np
+import pytest
+
+from pcml.evaluation.metrics import conservation_error, log_likelihood, mean_and_se, mse
+
+
+def test_mse_by_hand():
+    assert mse(np.array([1.0, 2.0, 4.0]), np.array([1.0, 0.0, 1.0])) == pytest.approx((0 + 4 + 9) / 3)
+
+
+def test_log_likelihood_by_hand():
+    ll = log_likelihood(np.array([0.0, 1.0]), np.array([1.0, 2.0]), np.array([1.0, 1.0]))
+    expected = 0.5 * ((-0.5 - 0.5 * math.log(2 * math.pi)) + (-math.log(2) - 0.5 * math.log(2 * math.pi)))
+    assert ll == pytest.approx(expected, rel=1e-14)
+
+
+def test_conservation_error_by_hand():
+    w = np.array([0.25, 0.5, 0.25])
+    assert conservation_error(np.array([[1.0, 2.0, 3.0]]), w, np.array([1.5]))[0] == pytest.approx(0.5)
+
+
+def test_mean_and_se_by_hand():
+    mean, sd, se = mean_and_se(np.array([1.0, 2.0, 3.0, 6.0]))
+    assert mean == 3.0
+    assert sd == pytest.approx(math.sqrt(14 / 3))
+    assert se == pytest.approx(math.sqrt(14 / 3) / 2)
+    _, sd1, se1 = mean_and_se(np.array([[1.0, 2.0]]))
+    assert np.isnan(sd1).all() and np.isnan(se1).all()

@@ -1,0 +1,101 @@
+"""The Snakemake DAG: dry runs of every profile, config errors, and the smoke DAG end to end."""
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+PROFILES = ["paper", "quick", "smoke"]
+
+
+def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, "-m", "snakemake", "--directory", str(workdir), "--snakefile",
+           str(workdir / "Snakefile"), *args]
+    proc = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
+    return proc
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory) -> Path:
+    """A copy of the workflow (Snakefile + workflow/) so runs do not touch the checkout's results."""
+    root = tmp_path_factory.mktemp("wf")
+    shutil.copy(REPO / "Snakefile", root / "Snakefile")
+    shutil.copytree(REPO / "workflow", root / "workflow")
+    return root
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_dry_run_lists_every_target(workdir, profile):
+    args = ["-n", "--quiet", "rules"] + ([] if profile == "paper" else
+                                         ["--configfile", f"workflow/config/{profile}.yaml"])
+    out = snakemake(workdir, *args).stdout
+    for rule in ("generate_dataset", "train_model", "apply_constraint", "evaluate_predictions",
+                 "make_table", "plot_figure"):
+        assert rule in out, f"rule {rule} missing from the {profile} DAG"
+
+
+def test_misspelt_key_stops_with_its_name(workdir):
+    proc = snakemake(workdir, "-n", "--config", "sed=3", check=False)
+    assert proc.returncode != 0
+    assert "sed" in proc.stdout + proc.stderr
+
+
+def test_out_of_range_value_stops_with_its_name(workdir):
+    bad = workdir / "bad.yaml"
+    bad.write_text("probconserv:\n  problems:\n    stefan:\n      train_range: [0.55, 0.7]\n"
+                   "      test_values: [0.5, 0.6]\n      t_star: 0.0503\n")
+    proc = snakemake(workdir, "-n", "--configfile", str(bad), check=False)
+    assert proc.returncode != 0
+    assert "probconserv.problems.stefan.t_star" in proc.stdout + proc.stderr
+
+
+@pytest.fixture(scope="module")
+def smoke_run(workdir):
+    snakemake(workdir, "--cores", "2", "--configfile", "workflow/config/smoke.yaml")
+    return workdir
+
+
+@pytest.mark.smoke
+def test_smoke_dag_builds_every_table_and_figure(smoke_run):
+    for experiment in ("diffusion", "pme", "stefan"):
+        for ext in ("csv", "md", "tex"):
+            assert (smoke_run / f"results/smoke/tables/probconserv_{experiment}.{ext}").stat().st_size > 0
+    for figure in ("diffusion_mass_over_time", "stefan_solution_profiles"):
+        for ext in ("png", "pdf"):
+            assert (smoke_run / f"figures/smoke/probconserv/{figure}.{ext}").stat().st_size > 0
+    benchmarks = list((smoke_run / "results/smoke/benchmarks").rglob("*.tsv"))
+    assert len(benchmarks) >= 3 * 5 + 2
+
+
+@pytest.mark.smoke
+@pytest.mark.parametrize("experiment", ["diffusion", "pme", "stefan"])
+def test_smoke_constrained_methods_conserve_mass(smoke_run, experiment):
+    metrics = pd.read_csv(smoke_run / f"results/smoke/probconserv/{experiment}/metrics.csv")
+    ce = metrics[metrics.metric == "ce"]
+    for method in ("hardc_anp", "probconserv_anp"):
+        values = ce[ce.method == method]["mean"].abs()
+        assert len(values) > 0 and values.max() < 1e-12, f"{method} CE {values.max()}"
+    assert ce[ce.method == "anp"]["mean"].abs().max() > 1e-6  # the unconstrained ANP does not conserve
+
+
+@pytest.mark.smoke
+def test_smoke_rerun_has_nothing_to_do_and_missing_input_is_named(smoke_run):
+    proc = snakemake(smoke_run, "-n", "--configfile", "workflow/config/smoke.yaml")
+    assert "Nothing to be done" in proc.stdout + proc.stderr
+    test_nc = smoke_run / "results/smoke/probconserv/stefan/data/test.nc"
+    table = smoke_run / "results/smoke/tables/probconserv_stefan.md"
+    before = table.read_bytes()
+    test_nc.write_bytes(b"corrupt")  # a corrupt input: the downstream job must fail and name it
+    proc = subprocess.run(
+        [sys.executable, "-c",
+         "from pcml.evaluation.predict import InferenceSettings, run_inference;"
+         f"run_inference('{smoke_run}/results/smoke/probconserv/stefan/models/anp.pt', '{test_nc}',"
+         f"'{smoke_run}/results/smoke/probconserv/stefan/truth.nc', {{'anp': '{smoke_run}/x.nc'}},"
+         "InferenceSettings(n_draws=2))"], capture_output=True, text=True)
+    assert proc.returncode != 0 and "test.nc" in proc.stderr
+    assert table.read_bytes() == before and not (smoke_run / "x.nc").exists()
