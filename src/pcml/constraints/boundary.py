@@ -1,0 +1,324 @@
+"""BOON boundary correction of an operator layer, 1-D (spec boon.md §3, pitfalls P8-P9, P12, P14, P18, P22).
+
+A layer L maps a latent x of shape (batch, C, n) to (batch, C, n); node 0 is x = 0 and node n-1 is
+x = 1 (physical domain [0, length], spacing h = length / (n - 1) from the *current* n, P18).
+A correction computes the corrected output T1 L T2 x:
+
+* **T2** (Gaussian-elimination-like change of the boundary inputs, §3.2), from scalar kernel probes
+  K00 = L(e0)[0,0,0], KN0 = L(e0)[0,0,-1], K0N = L(eN)[0,0,0], KNN = L(eN)[0,0,-1], where e0/eN are
+  all-channel impulses at node 0/n-1 (output channel 0 of batch item 0; the bias of an affine layer
+  is included, P9). |K| < 1e-7 is clamped to 1e-7 (a constant: no gradient through it, P22).
+* **T1** sets the boundary nodes: Dirichlet values, Neumann finite-difference relations (then /2,
+  P14), or the periodic average.
+
+``faithful=True`` reproduces the released code's logic: the probes are evaluated on full-batch
+impulse tensors (each probe once: the released code evaluates each twice, with identical values),
+and the left Neumann relation is u0 = g_L + u1 (P12, right only for g_L = 0). ``faithful=False``
+("clean") probes once with batch size 1 and uses u0 = u1 - h g_L. For identical inputs both modes
+give the same Dirichlet and periodic layer outputs; the model-level differences (interior GELU mask,
+P8) live in :mod:`pcml.models.boon`.
+
+BC data (``bc`` dicts): Dirichlet {"left": a, "right": b}, Neumann {"left": g_L, "right": g_R}
+(physical flux du/dx), periodic {} (or None). A value is a float, a 0-d tensor, a (batch,) tensor
+(one value per sample, broadcast over channels), or a tensor broadcastable to ``u.shape[:-1]``.
+"""
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Mapping
+from typing import NamedTuple
+
+import torch
+
+__all__ = [
+    "BC_TYPES", "TOL_1D", "KernelProbes", "BoundaryCorrection", "DirichletCorrection",
+    "NeumannCorrection", "PeriodicCorrection", "make_correction", "probe_kernel",
+    "eliminate", "grid_spacing", "neumann_left_value", "neumann_right_value",
+    "wall_values", "enforce_boundary", "min_points",
+]
+
+BC_TYPES = ("dirichlet", "neumann", "periodic")
+TOL_1D = 1e-7
+PERIODIC_WEIGHTS = (0.5, 0.5)  # alpha, beta of b = alpha u_0 + beta u_{n-1}
+# Right third-order stencil (11 u_{n-1} - 18 u_{n-2} + 9 u_{n-3} - 2 u_{n-4}) / (6 h) = g_R, solved
+# for u_{n-1}: coefficients of u_{n-2}, u_{n-3}, u_{n-4}, and the factor 6/11 of h g_R.
+RIGHT_STENCIL = (18.0 / 11.0, -9.0 / 11.0, 2.0 / 11.0)
+RIGHT_FLUX_FACTOR = 6.0 / 11.0
+
+Layer = Callable[[torch.Tensor], torch.Tensor]
+
+
+def min_points(bc_type: str) -> int:
+    """Smallest grid size n the correction supports for ``bc_type`` (Neumann needs 5 nodes)."""
+    return {"dirichlet": 2, "neumann": 5, "periodic": 2}[_check_type(bc_type)]
+
+
+def grid_spacing(n: int, length: float = 1.0) -> float:
+    """h = length / (n - 1) of a grid with both endpoints (physical units of x)."""
+    if n < 2:
+        raise ValueError(f"grid_spacing: need n >= 2 points, got n={n}")
+    return float(length) / (n - 1)
+
+
+def _check_type(bc_type: str) -> str:
+    if bc_type not in BC_TYPES:
+        raise ValueError(f"bc_type must be one of {BC_TYPES}, got {bc_type!r}")
+    return bc_type
+
+
+def _check_points(u: torch.Tensor, bc_type: str, who: str) -> None:
+    need = min_points(bc_type)
+    if u.ndim < 2 or u.shape[-1] < need:
+        raise ValueError(f"{who}: {bc_type} needs a tensor (batch, ..., n) with n >= {need}, "
+                         f"got shape {tuple(u.shape)}")
+
+
+def wall_values(value: float | torch.Tensor, like: torch.Tensor, name: str) -> torch.Tensor:
+    """BC value as a tensor broadcastable to ``like.shape[:-1]`` (the wall of like (batch, ..., n)).
+
+    A 1-D value of length batch is read as per-sample and broadcast over the middle axes
+    (channels). Raises ValueError naming ``name`` when the shape does not fit.
+    """
+    v = torch.as_tensor(value, dtype=like.dtype, device=like.device)
+    wall = like.shape[:-1]
+    if v.ndim == 1 and like.ndim >= 3 and v.shape[0] == like.shape[0]:
+        v = v.reshape((like.shape[0],) + (1,) * (like.ndim - 2))
+    try:
+        torch.broadcast_shapes(v.shape, wall)
+    except RuntimeError:
+        raise ValueError(f"BC value {name!r} of shape {tuple(v.shape)} does not broadcast to the "
+                         f"wall shape {tuple(wall)}") from None
+    if torch.broadcast_shapes(v.shape, wall) != wall:
+        raise ValueError(f"BC value {name!r} of shape {tuple(v.shape)} is larger than the wall "
+                         f"shape {tuple(wall)}")
+    return v
+
+
+def _bc_pair(bc_type: str, bc: Mapping | None, like: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The (left, right) wall values of a Dirichlet/Neumann BC dict, validated."""
+    if not isinstance(bc, Mapping):
+        raise ValueError(f"{bc_type} BC needs a dict with keys 'left' and 'right', got {type(bc).__name__}")
+    missing = {"left", "right"} - set(bc)
+    extra = set(bc) - {"left", "right"}
+    if missing or extra:
+        raise ValueError(f"{bc_type} BC dict needs exactly the keys 'left' and 'right'; "
+                         f"missing {sorted(missing)}, unexpected {sorted(extra)}")
+    return wall_values(bc["left"], like, "left"), wall_values(bc["right"], like, "right")
+
+
+def _check_periodic_bc(bc: Mapping | None) -> None:
+    if bc is not None and len(bc) > 0:
+        raise ValueError(f"periodic BC takes no data, got keys {sorted(bc)}")
+
+
+def _replace_ends(t: torch.Tensor, left: torch.Tensor | None = None,
+                  right: torch.Tensor | None = None) -> torch.Tensor:
+    """Copy of t (..., n) with node 0 and/or node n-1 replaced (out of place, autograd-safe)."""
+    wall = t.shape[:-1]
+    parts = []
+    parts.append(t[..., :1] if left is None else left.expand(wall).unsqueeze(-1).to(t.dtype))
+    parts.append(t[..., 1:-1])
+    parts.append(t[..., -1:] if right is None else right.expand(wall).unsqueeze(-1).to(t.dtype))
+    return torch.cat(parts, dim=-1)
+
+
+def neumann_left_value(u: torch.Tensor, g_left: torch.Tensor, h: float,
+                       faithful: bool = True) -> torch.Tensor:
+    """Value at node 0 implied by the first-order stencil (u1 - u0) / h = g_L; shape u.shape[:-1].
+
+    Clean: u0 = u1 - h g_L. Faithful (released code, P12): u0 = g_L + u1 (equal when g_L = 0).
+    """
+    if faithful:
+        return g_left + u[..., 1]
+    return u[..., 1] - h * g_left
+
+
+def neumann_right_value(u: torch.Tensor, g_right: torch.Tensor, h: float) -> torch.Tensor:
+    """Value at node n-1 implied by the third-order backward stencil; shape u.shape[:-1].
+
+    u_{n-1} = (6h/11) g_R + (18/11) u_{n-2} - (9/11) u_{n-3} + (2/11) u_{n-4}.
+    """
+    c1, c2, c3 = RIGHT_STENCIL
+    return (RIGHT_FLUX_FACTOR * h) * g_right + (c1 * u[..., -2] + c2 * u[..., -3] + c3 * u[..., -4])
+
+
+def enforce_boundary(u: torch.Tensor, bc_type: str, bc: Mapping | None, faithful: bool = True,
+                     length: float = 1.0) -> torch.Tensor:
+    """Strict enforcement on a field u (batch, ..., n) (space last); returns a new tensor, same shape.
+
+    Dirichlet: u0 = left, u_{n-1} = right. Neumann: the FD relations of :func:`neumann_left_value`
+    and :func:`neumann_right_value` with h = length/(n-1). Periodic: both ends set to
+    0.5 u0 + 0.5 u_{n-1}.
+    """
+    _check_type(bc_type)
+    _check_points(u, bc_type, "enforce_boundary")
+    if bc_type == "periodic":
+        _check_periodic_bc(bc)
+        return _periodic_ends(u)
+    left, right = _bc_pair(bc_type, bc, u)
+    if bc_type == "dirichlet":
+        return _replace_ends(u, left, right)
+    if faithful and bool(torch.any(left != 0)):
+        warnings.warn("faithful Neumann mode uses u0 = g_L + u1 (released code), which is the "
+                      "first-order Neumann relation only for g_L = 0 (spec P12)", stacklevel=2)
+    h = grid_spacing(u.shape[-1], length)
+    return _neumann_ends(u, left, right, h, faithful)
+
+
+def _periodic_ends(t: torch.Tensor) -> torch.Tensor:
+    alpha, beta = PERIODIC_WEIGHTS
+    b = alpha * t[..., 0] + beta * t[..., -1]
+    return _replace_ends(t, b, b)
+
+
+def _neumann_ends(t: torch.Tensor, left: torch.Tensor, right: torch.Tensor, h: float,
+                  faithful: bool) -> torch.Tensor:
+    # Both relations read interior nodes of t only (n >= 5), so the order does not matter.
+    return _replace_ends(t, neumann_left_value(t, left, h, faithful), neumann_right_value(t, right, h))
+
+
+class KernelProbes(NamedTuple):
+    """Scalar kernel entries (0-d tensors) of a layer: responses at node 0 / n-1 to e0 / eN."""
+    k00: torch.Tensor
+    kn0: torch.Tensor
+    k0n: torch.Tensor
+    knn: torch.Tensor
+
+
+def probe_kernel(layer: Layer, x: torch.Tensor, full_batch: bool) -> KernelProbes:
+    """K00, KN0, K0N, KNN of ``layer`` at the resolution, channels, dtype and device of x (batch, C, n).
+
+    ``full_batch=True`` (faithful) probes with impulse tensors shaped like x; otherwise with one
+    call on a batch of two (e0, eN). Output channel 0 of the first impulse item is read.
+    """
+    if full_batch:
+        e0 = torch.zeros_like(x)
+        e0[:, :, 0] = 1
+        en = torch.zeros_like(x)
+        en[:, :, -1] = 1
+        r0, rn = layer(e0)[0, 0], layer(en)[0, 0]
+    else:
+        e = x.new_zeros((2,) + tuple(x.shape[1:]))
+        e[0, :, 0] = 1
+        e[1, :, -1] = 1
+        r = layer(e)
+        r0, rn = r[0, 0], r[1, 0]
+    return KernelProbes(r0[0], r0[-1], rn[0], rn[-1])
+
+
+def _clamp(k: torch.Tensor, tol: float) -> torch.Tensor:
+    """|k| < tol -> tol (a constant, so no gradient flows through a clamped entry, P22)."""
+    return torch.where(k.abs() < tol, torch.full_like(k, tol), k)
+
+
+def eliminate(layer: Layer, x: torch.Tensor, probes: KernelProbes, left: bool, right: bool,
+              tol: float = TOL_1D) -> torch.Tensor:
+    """T2: the input x (batch, C, n) with its boundary nodes changed (§3.2); returns (batch, C, n).
+
+    Left (if ``left``): x'_0 = 2 x_0 - [ (Lx)_0 - (Lx)_{n-1} K0N/KNN + K0N x_{n-1} ] / K~00 with
+    K~00 = K00 - KN0 K0N / KNN. Right (if ``right``, applied to x'):
+    x''_{n-1} = 2 x'_{n-1} - (L x')_{n-1} / KNN. For a single-channel linear L this makes
+    (L x'')_0 = K~00 x_0 (when both sides are eliminated) and (L x'')_{n-1} = KNN x_{n-1}.
+    """
+    knn = _clamp(probes.knn, tol)
+    out = x
+    if left:
+        k00 = _clamp(probes.k00, tol)
+        k_tilde = _clamp(k00 - probes.kn0 * probes.k0n / knn, tol)
+        kx = layer(x)
+        x0 = 2 * x[..., 0] - (kx[..., 0] - kx[..., -1] * probes.k0n / knn
+                              + probes.k0n * x[..., -1]) / k_tilde
+        out = _replace_ends(out, left=x0)
+    if right:
+        ky = layer(out)
+        xn = 2 * out[..., -1] - ky[..., -1] / knn
+        out = _replace_ends(out, right=xn)
+    return out
+
+
+class BoundaryCorrection:
+    """Corrected layer T1 L T2 for one BC type; call as ``correction(x, bc)`` with x (batch, C, n).
+
+    Holds a reference to ``layer`` (not registered as a submodule: the layer's parameters belong
+    to the model that owns the layer). The kernel is re-probed from the current weights, at the
+    current resolution, on every call, and gradients flow through the probes.
+    """
+
+    bc_type: str = ""
+
+    def __init__(self, layer: Layer, faithful: bool = True, tol: float = TOL_1D,
+                 length: float = 1.0) -> None:
+        if not callable(layer):
+            raise ValueError(f"{type(self).__name__}: layer must be callable, got {type(layer).__name__}")
+        if length <= 0:
+            raise ValueError(f"{type(self).__name__}: domain length must be > 0, got {length}")
+        self.layer = layer
+        self.faithful = bool(faithful)
+        self.tol = float(tol)
+        self.length = float(length)
+
+    def __call__(self, x: torch.Tensor, bc: Mapping | None) -> torch.Tensor:
+        if x.ndim != 3:
+            raise ValueError(f"{type(self).__name__}: expected x of shape (batch, C, n), got {tuple(x.shape)}")
+        _check_points(x, self.bc_type, type(self).__name__)
+        return self.correct(x, bc)
+
+    def correct(self, x: torch.Tensor, bc: Mapping | None) -> torch.Tensor:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(layer={self.layer!r}, faithful={self.faithful})"
+
+
+class DirichletCorrection(BoundaryCorrection):
+    """Dirichlet: eliminate left then right, T = L(x''), overwrite T_0 = left, T_{n-1} = right
+    (the per-sample values broadcast over all channels). Returns (batch, C, n)."""
+
+    bc_type = "dirichlet"
+
+    def correct(self, x: torch.Tensor, bc: Mapping | None) -> torch.Tensor:
+        left, right = _bc_pair(self.bc_type, bc, x)
+        probes = probe_kernel(self.layer, x, full_batch=self.faithful)
+        t = self.layer(eliminate(self.layer, x, probes, left=True, right=True, tol=self.tol))
+        return _replace_ends(t, left, right)
+
+
+class NeumannCorrection(BoundaryCorrection):
+    """Neumann (1-D, released code): right-side elimination only, T = L(x''), then the FD relations
+    on T's own interior nodes with the physical flux and h = length/(n-1), then T / 2 (P14).
+    The returned (batch, C, n) tensor satisfies the relations with flux g/2, so the sum of the
+    two corrected paths (spectral + pointwise) satisfies them with g."""
+
+    bc_type = "neumann"
+
+    def correct(self, x: torch.Tensor, bc: Mapping | None) -> torch.Tensor:
+        left, right = _bc_pair(self.bc_type, bc, x)
+        # Only KNN enters a right-only elimination: probe eN alone (full batch when faithful;
+        # the released code also probes e0, whose entries are unused).
+        en = x.new_zeros(((x.shape[0] if self.faithful else 1),) + tuple(x.shape[1:]))
+        en[:, :, -1] = 1
+        r = self.layer(en)[0, 0]
+        probes = KernelProbes(r[0], r[0], r[0], r[-1])
+        t = self.layer(eliminate(self.layer, x, probes, left=False, right=True, tol=self.tol))
+        h = grid_spacing(x.shape[-1], self.length)
+        return _neumann_ends(t, left, right, h, self.faithful) / 2
+
+
+class PeriodicCorrection(BoundaryCorrection):
+    """Periodic: T = L(x), both ends set to 0.5 T_0 + 0.5 T_{n-1} (no elimination)."""
+
+    bc_type = "periodic"
+
+    def correct(self, x: torch.Tensor, bc: Mapping | None) -> torch.Tensor:
+        _check_periodic_bc(bc)
+        return _periodic_ends(self.layer(x))
+
+
+_CORRECTIONS = {"dirichlet": DirichletCorrection, "neumann": NeumannCorrection,
+                "periodic": PeriodicCorrection}
+
+
+def make_correction(layer: Layer, bc_type: str, faithful: bool = True, tol: float = TOL_1D,
+                    length: float = 1.0) -> BoundaryCorrection:
+    """The correction of ``layer`` for ``bc_type`` in {'dirichlet', 'neumann', 'periodic'}."""
+    return _CORRECTIONS[_check_type(bc_type)](layer, faithful=faithful, tol=tol, length=length)

@@ -1,0 +1,122 @@
+"""BOON-FNO1d: an FNO1d whose every Fourier layer is boundary-corrected (spec boon.md §3.5, §4.1).
+
+The wrapper owns its own lift/projection heads (fc0, fc1, fc2) and calls the base model's
+``conv_l`` and ``w_l`` through the BOON correction of :mod:`pcml.constraints.boundary` in every
+layer, in both paths: ``x <- Corr(conv_l)(x, bc) + Corr(w_l)(x, bc)``. GELU follows layers 0-2 and
+fc1; the final output gets strict enforcement of the BC.
+
+Faithful mode (default, the released code): GELU on all nodes (the 1-D interior-mask bug, P8) and
+full-batch probes. Clean mode: for Dirichlet/Neumann, GELU on the interior nodes 1..n-2 only (so
+the latent boundary values set by the corrections pass unchanged), batch-1 probes, and the
+correct left Neumann relation u0 = u1 - h g_L. Periodic applies GELU everywhere in both modes
+(the released code's periodic mask is all nodes, and a pointwise map keeps equal ends equal).
+
+Parameter count = base FNO1d (including its unused fc0/fc1/fc2, as the released code counts them)
++ the wrapper heads ``(2w + w) + (128 w + 128) + (128 + 1)``; for modes 16, width 64:
+549,569 + 8,641 = 558,210.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from pcml.constraints.boundary import (
+    BC_TYPES, TOL_1D, BoundaryCorrection, enforce_boundary, make_correction, min_points,
+)
+from pcml.models.fno import (
+    FNO1d, N_FOURIER_LAYERS, PROJECTION_WIDTH, check_input_1d, unit_grid,
+)
+
+__all__ = ["BOONFNO1d"]
+
+
+class BOONFNO1d(nn.Module):
+    """BOON-corrected FNO1d: forward(a (batch, n), bc) -> u (batch, n) satisfying the BC exactly.
+
+    Args:
+        base: an FNO1d to wrap, or a dict of FNO1d keyword arguments, or None (then
+            ``fno_kwargs``, e.g. ``modes=16, width=64``, build it). The base is created before the
+            wrapper heads, as in the released notebooks, so a seed gives the same initial weights.
+        bc_type: 'dirichlet', 'neumann' or 'periodic'.
+        faithful: released-code logic (True) or the clean variant (False); see the module doc.
+        length: physical domain length; the Neumann spacing is h = length / (n - 1) at the
+            current n (P18).
+        tol: clamp of the kernel probes (1e-7 in 1-D).
+
+    BC dict (values may be floats, 0-d tensors or (batch,) tensors): Dirichlet
+    {"left": u(0), "right": u(1)}; Neumann {"left": du/dx(0), "right": du/dx(1)}; periodic {}.
+    """
+
+    def __init__(self, base: FNO1d | Mapping | None = None, bc_type: str = "dirichlet",
+                 faithful: bool = True, length: float = 1.0, tol: float = TOL_1D,
+                 **fno_kwargs: int) -> None:
+        super().__init__()
+        if bc_type not in BC_TYPES:
+            raise ValueError(f"BOONFNO1d: bc_type must be one of {BC_TYPES}, got {bc_type!r}")
+        if base is None:
+            base = FNO1d(**fno_kwargs)
+        elif isinstance(base, Mapping):
+            if fno_kwargs:
+                raise ValueError("BOONFNO1d: give FNO1d settings either in `base` or as keywords, not both")
+            base = FNO1d(**base)
+        elif not isinstance(base, FNO1d):
+            raise ValueError(f"BOONFNO1d: base must be an FNO1d, a dict of its kwargs or None, "
+                             f"got {type(base).__name__}")
+        elif fno_kwargs:
+            raise ValueError(f"BOONFNO1d: unexpected keywords {sorted(fno_kwargs)} with a base model")
+        self.base = base
+        self.bc_type = bc_type
+        self.faithful = bool(faithful)
+        self.length = float(length)
+        self.width = base.width
+        self.modes = base.modes
+        self.fc0 = nn.Linear(2, self.width)
+        self.fc1 = nn.Linear(self.width, PROJECTION_WIDTH)
+        self.fc2 = nn.Linear(PROJECTION_WIDTH, 1)
+        # Plain callables holding references to the base layers (no duplicate parameters).
+        self._corrections: list[tuple[BoundaryCorrection, BoundaryCorrection]] = [
+            (make_correction(conv, bc_type, self.faithful, tol, self.length),
+             make_correction(w, bc_type, self.faithful, tol, self.length))
+            for conv, w in base.fourier_layers()
+        ]
+
+    @property
+    def masks_boundary(self) -> bool:
+        """True when GELU skips the two boundary nodes (clean Dirichlet/Neumann)."""
+        return not self.faithful and self.bc_type != "periodic"
+
+    def _act(self, x: torch.Tensor, dim: int) -> torch.Tensor:
+        """GELU on all nodes, or on nodes 1..n-2 along ``dim`` only when masking the boundary."""
+        if not self.masks_boundary:
+            return F.gelu(x)
+        n = x.shape[dim]
+        return torch.cat((x.narrow(dim, 0, 1), F.gelu(x.narrow(dim, 1, n - 2)),
+                          x.narrow(dim, n - 1, 1)), dim=dim)
+
+    def forward(self, a: torch.Tensor, bc: Mapping | None = None) -> torch.Tensor:
+        """Map a (batch, n) (or (batch, n, 1)) with BC data ``bc`` to u (batch, n).
+
+        Raises ValueError for a malformed input, BC dict, or a grid below the minimum size.
+        """
+        a = check_input_1d(a, "BOONFNO1d")
+        n = a.shape[1]
+        if n < max(min_points(self.bc_type), 3):
+            raise ValueError(f"BOONFNO1d: {self.bc_type} needs n >= {max(min_points(self.bc_type), 3)} "
+                             f"grid points, got n={n}")
+        if self.bc_type == "periodic":
+            bc = {} if bc is None else bc
+        grid = unit_grid(a.shape[0], n, a)
+        x = self.fc0(torch.stack((a, grid), dim=-1)).permute(0, 2, 1)
+        for layer, (corr_conv, corr_w) in enumerate(self._corrections):
+            x = corr_conv(x, bc) + corr_w(x, bc)
+            if layer < N_FOURIER_LAYERS - 1:
+                x = self._act(x, dim=-1)
+        x = self._act(self.fc1(x.permute(0, 2, 1)), dim=1)
+        u = self.fc2(x)[..., 0]
+        return enforce_boundary(u, self.bc_type, bc, faithful=self.faithful, length=self.length)
+
+    def extra_repr(self) -> str:
+        return f"bc_type={self.bc_type!r}, faithful={self.faithful}, length={self.length}"
