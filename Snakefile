@@ -18,9 +18,11 @@ except ConfigError as exc:
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/probconserv.smk"
+include: "workflow/rules/released.smk"
 
 
 rule all:
     default_target: True
     input:
         rules.probconserv.input,
+        rules.probconserv_released.input,

@@ -7,6 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from test_released import REF
+
 REPO = Path(__file__).resolve().parents[1]
 PROFILES = ["paper", "quick", "smoke"]
 
@@ -54,9 +56,13 @@ def test_out_of_range_value_stops_with_its_name(workdir):
     assert "probconserv.problems.stefan.t_star" in proc.stdout + proc.stderr
 
 
+SMOKE = ["--configfile", "workflow/config/smoke.yaml"] + (
+    ["--config", f"official_models_dir={REF}"] if REF is not None else [])
+
+
 @pytest.fixture(scope="module")
 def smoke_run(workdir):
-    snakemake(workdir, "--cores", "2", "--configfile", "workflow/config/smoke.yaml")
+    snakemake(workdir, "--cores", "2", *SMOKE)
     return workdir
 
 
@@ -85,7 +91,7 @@ def test_smoke_constrained_methods_conserve_mass(smoke_run, experiment):
 
 @pytest.mark.smoke
 def test_smoke_rerun_has_nothing_to_do_and_missing_input_is_named(smoke_run):
-    proc = snakemake(smoke_run, "-n", "--configfile", "workflow/config/smoke.yaml")
+    proc = snakemake(smoke_run, "-n", *SMOKE)
     assert "Nothing to be done" in proc.stdout + proc.stderr
     test_nc = smoke_run / "results/smoke/probconserv/stefan/data/test.nc"
     table = smoke_run / "results/smoke/tables/probconserv_stefan.md"
@@ -99,3 +105,19 @@ def test_smoke_rerun_has_nothing_to_do_and_missing_input_is_named(smoke_run):
          "InferenceSettings(n_draws=2))"], capture_output=True, text=True)
     assert proc.returncode != 0 and "test.nc" in proc.stderr
     assert table.read_bytes() == before and not (smoke_run / "x.nc").exists()
+
+
+@pytest.mark.smoke
+@pytest.mark.skipif(REF is None, reason="released ProbConserv models not available")
+@pytest.mark.parametrize("experiment", ["pme", "stefan"])
+def test_smoke_released_models_tables_and_exact_conservation(smoke_run, experiment):
+    for dropout in ("on", "off"):
+        for ext in ("csv", "md", "tex"):
+            path = smoke_run / f"results/smoke/tables/probconserv_{experiment}_released_dropout_{dropout}.{ext}"
+            assert path.stat().st_size > 0
+        metrics = pd.read_csv(smoke_run / f"results/smoke/probconserv/released/{experiment}/metrics_dropout_{dropout}.csv")
+        ce = metrics[metrics.metric == "ce"]
+        for method in ("hardc_anp", "probconserv_anp"):
+            assert ce[ce.method == method]["mean"].abs().max() < 1e-12
+        expected = {"anp", "hardc_anp", "probconserv_anp"} | ({"softc_anp"} if experiment == "pme" else set())
+        assert set(metrics.method) == expected

@@ -169,6 +169,7 @@ rule plot_figure:
     output:
         png=f"{FIGURES}/probconserv/{{figure}}.png",
         pdf=f"{FIGURES}/probconserv/{{figure}}.pdf",
+        caption=f"{FIGURES}/probconserv/{{figure}}.caption.txt",
     params:
         figure=lambda w: PC["figures"][w.figure],
         methods=PC_METHODS,
@@ -190,4 +191,4 @@ rule plot_figure:
 rule probconserv:
     input:
         tables=expand(f"{RESULTS}/tables/probconserv_{{experiment}}.{{ext}}", experiment=PC["experiments"], ext=["csv", "md", "tex"]),
-        figures=expand(f"{FIGURES}/probconserv/{{figure}}.{{ext}}", figure=PC_FIGURES, ext=["png", "pdf"]),
+        figures=expand(f"{FIGURES}/probconserv/{{figure}}.{{ext}}", figure=PC_FIGURES, ext=["png", "pdf", "caption.txt"]),

@@ -12,5 +12,5 @@ with job_logging(snakemake.log[0]):
         out_csv=snakemake.output.csv,
         out_md=snakemake.output.md,
         out_tex=snakemake.output.tex,
-        paper_csv=snakemake.input.paper,
+        paper_csv=snakemake.input.get("paper"),
     )

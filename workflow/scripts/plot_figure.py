@@ -13,4 +13,6 @@ with job_logging(snakemake.log[0]):
         dict(zip(snakemake.params.methods, snakemake.input.predictions)),
         snakemake.output.png,
         snakemake.output.pdf,
+        caption=snakemake.params.caption,
+        out_caption=snakemake.output.caption,
     )

@@ -117,15 +117,16 @@ def build_split(
 
 
 def build_truth(problem: GPMEProblem, params: np.ndarray, n_t: int, n_x: int,
-                *, seed: int = 0, profile: str = "") -> xr.Dataset:
+                *, seed: int = 0, profile: str = "", times: np.ndarray | None = None) -> xr.Dataset:
     """Exact solution of every test function on the uniform evaluation grid (endpoints included).
 
     Returns a Dataset with ``u`` (function, t, x), ``mass`` (function, t) = exact U(t), the
     grid coordinates ``t`` (n_t,), ``x`` (n_x,) and the parameter coordinate over ``function``.
+    ``times``, if given, replaces the uniform time grid (e.g. only the time of interest).
     """
-    if n_t < 2 or n_x < 2:
+    if n_x < 2 or (times is None and n_t < 2):
         raise ValueError(f"evaluation grid needs n_t, n_x >= 2, got {n_t}, {n_x}")
-    t = np.linspace(*problem.t_range, n_t)
+    t = np.linspace(*problem.t_range, n_t) if times is None else np.asarray(times, float)
     x = np.linspace(*problem.x_range, n_x)
     params = np.asarray(params, float)
     u = np.stack([problem.solution(t[:, None], x[None, :], p) for p in params])

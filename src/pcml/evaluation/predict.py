@@ -40,6 +40,7 @@ def _probconserv(mu, var, w, b, options):
 
 POST_PROCESSORS: dict[str, PostProcess] = {
     "anp": _identity,
+    "softc_anp": _identity,  # a SoftC-trained ANP: the penalty acts in training only
     "hardc_anp": _hardc,
     "probconserv_anp": _probconserv,
 }
@@ -145,10 +146,12 @@ def run_inference(
     device: str = "auto",
     threads: int | None = None,
     progress: bool = True,
+    released: bool = False,
 ) -> None:
     """Load a trained ANP, predict the test functions and write ``predictions/<method>.nc``.
 
     ``out_paths`` maps each method to its output file; every file is written atomically.
+    ``released``: the model file is one of the authors' released state dicts.
     """
     from pcml.data.netcdf import read_netcdf, write_netcdf
     from pcml.training.anp import SPLIT_VARIABLES, function_tensors, load_model
@@ -157,7 +160,12 @@ def run_inference(
     if threads:
         torch.set_num_threads(int(threads))
     dev = resolve_device(device)
-    model = load_model(model_path, dev)
+    if released:
+        from pcml.models.released import load_released_anp
+
+        model = load_released_anp(model_path).to(dev)
+    else:
+        model = load_model(model_path, dev)
     test = read_netcdf(test_path, SPLIT_VARIABLES)
     truth = read_netcdf(truth_path, ("u", "mass"))
     if test.sizes["function"] != truth.sizes["function"]:
@@ -168,3 +176,23 @@ def run_inference(
     for method, path in out_paths.items():
         predictions[method].attrs["model_file"] = str(model_path)
         write_netcdf(predictions[method], path)
+
+
+ANP_DERIVED = ("anp", "hardc_anp", "probconserv_anp")
+
+
+def run_released_inference(weights: dict[str, str], methods: list[str], test_path: str, truth_path: str,
+                           out_dir: str, settings: InferenceSettings, *, device: str = "auto",
+                           threads: int | None = None) -> None:
+    """Predictions of the authors' released models: ``out_dir/<method>.nc`` for every method.
+
+    ``weights`` maps a weights family to its released file: "anp" (giving ANP, HardC-ANP and
+    ProbConserv-ANP from one pass) and, where released, "softc_anp".
+    """
+    from pathlib import Path
+
+    for family, path in weights.items():
+        produced = [m for m in methods if (m in ANP_DERIVED if family == "anp" else m == family)]
+        if produced:
+            run_inference(path, test_path, truth_path, {m: str(Path(out_dir) / f"{m}.nc") for m in produced},
+                          settings, device=device, threads=threads, released=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pcml.outputs.figures import plot_mass_over_time, plot_solution_profiles
+from pcml.outputs.style import write_text_atomic
 
 
 def _mass_over_time(truth, predictions, fig, out_png, out_pdf, title):
@@ -19,10 +20,16 @@ FIGURE_KINDS = {"mass_over_time": _mass_over_time, "solution_profiles": _solutio
 
 
 def plot_configured_figure(figure: dict, truth: str, predictions: dict[str, str], out_png: str, out_pdf: str,
-                           title: str | None = None) -> None:
-    """Draw the figure described by a config block (``kind`` plus the kind's settings)."""
+                           title: str | None = None, caption: str | None = None,
+                           out_caption: str | None = None) -> None:
+    """Draw the figure described by a config block (``kind`` plus the kind's settings).
+
+    ``caption`` (with the profile's departures from the paper) goes to ``out_caption``.
+    """
     try:
         plot = FIGURE_KINDS[figure["kind"]]
     except KeyError:
         raise ValueError(f"unknown figure kind {figure.get('kind')!r}; known: {sorted(FIGURE_KINDS)}") from None
     plot(truth, predictions, figure, out_png, out_pdf, title)
+    if out_caption is not None:
+        write_text_atomic(out_caption, (caption or "") + "\n")
