@@ -1,8 +1,12 @@
 """Attentive Neural Process of ProbConserv (spec §4.1; 989,826 parameters at H = 128).
 
-Inputs are raw (t, x) pairs, outputs u. Shapes: B functions, Nc context and Nt target points;
-x tensors (B, N, 2), y tensors (B, N, 1). Given the latent z, every target point is predicted
-independently (attention is per query, LayerNorm per token), so callers may chunk targets.
+Inputs are raw (t, x) pairs, outputs u (no normalisation, spec §9.16). Shapes: B functions,
+Nc context and Nt target points; x tensors (B, N, dim_x), y tensors (B, N, 1), float32.
+
+Given the latent z, every target point is predicted independently (cross-attention is per
+query, LayerNorm and the decoder MLP per token), so callers may split x_t into chunks and
+concatenate the predictions, provided every chunk uses the same z (in eval mode: the same
+generator seed, see ``ANP.predict_draws``).
 """
 
 from __future__ import annotations
@@ -77,70 +81,117 @@ class Decoder(nn.Module):
 
 def gaussian_kl(mean_q: torch.Tensor, logvar_q: torch.Tensor, mean_p: torch.Tensor,
                 logvar_p: torch.Tensor) -> torch.Tensor:
-    """KL(q || p) of diagonal Gaussians, summed over all elements (log-variance parametrisation)."""
+    """KL(q || p) of diagonal Gaussians given means and log-variances, summed over all elements.
+
+    Returns a scalar: ½ Σ [(e^{ℓ_q} + (μ_q − μ_p)²) / e^{ℓ_p} − 1 + ℓ_p − ℓ_q].
+    """
     return 0.5 * torch.sum((logvar_q.exp() + (mean_q - mean_p) ** 2) / logvar_p.exp() - 1.0 + logvar_p - logvar_q)
 
 
+def gaussian_nll(y: torch.Tensor, mu: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
+    """−Σ log N(y | mu, sigma²) over all elements (scalar); y, mu, sigma of one shape."""
+    return torch.sum(0.5 * ((y - mu) / sigma) ** 2 + torch.log(sigma) + 0.5 * math.log(2 * math.pi))
+
+
 class ANP(nn.Module):
-    """Attentive neural process with latent and deterministic paths (spec §4.1)."""
+    """Attentive neural process with a latent and a deterministic path (spec §4.1).
+
+    Sub-modules: ``latent`` (set encoder -> q(z)), ``det`` (self- then cross-attention -> r per
+    target), ``decoder`` (MLP on [r, z, proj(x_t)] -> mu, sigma). ``num_hidden`` is both the width
+    and the latent dimension; it must be a multiple of ``num_heads``. Predictions are scalar
+    (``dim_y`` must be 1).
+    """
 
     def __init__(self, num_hidden: int = 128, dim_x: int = 2, dim_y: int = 1, num_heads: int = 4,
                  dropout: float = 0.1) -> None:
         super().__init__()
+        if dim_y != 1:
+            raise ValueError(f"dim_y={dim_y}: this ANP predicts a scalar (mu, sigma) per target; dim_y must be 1")
         self.num_hidden = num_hidden
+        self.dim_x = dim_x
         self.latent = LatentEncoder(num_hidden, dim_x, dim_y, num_heads, dropout)
         self.det = DeterministicEncoder(num_hidden, dim_x, dim_y, num_heads, dropout)
         self.decoder = Decoder(num_hidden, dim_x)
 
+    def _check(self, **tensors: torch.Tensor) -> None:
+        """Refuse inputs whose shapes do not fit (B, N, dim_x) / (B, N, 1), naming the argument."""
+        for name, t in tensors.items():
+            width = self.dim_x if name.startswith("x") else 1
+            if t.dim() != 3 or t.shape[-1] != width:
+                raise ValueError(f"{name} must have shape (B, N, {width}); got {tuple(t.shape)}")
+        batch = {name: t.shape[0] for name, t in tensors.items()}
+        if len(set(batch.values())) > 1:
+            raise ValueError(f"batch sizes differ: {batch}")
+        for a, b in (("x_c", "y_c"), ("x_t", "y_t"), ("x", "y")):
+            if a in tensors and b in tensors and tensors[a].shape[1] != tensors[b].shape[1]:
+                raise ValueError(f"{a} has {tensors[a].shape[1]} points but {b} has {tensors[b].shape[1]}")
+
     def latent_distribution(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(mean, log-variance) of z given a set of points, each (B, H)."""
+        """(mean, log-variance) of z given a set of points x (B, N, dim_x), y (B, N, 1); each (B, H).
+
+        The second output is a log-VARIANCE: std = exp(logvar / 2).
+        """
+        self._check(x=x, y=y)
         return self.latent(x, y)
 
     def deterministic(self, x_c: torch.Tensor, y_c: torch.Tensor, x_t: torch.Tensor) -> torch.Tensor:
-        """Deterministic representation of each target, (B, Nt, H)."""
+        """Deterministic representation r of each target given the context: (B, Nt, H)."""
+        self._check(x_c=x_c, y_c=y_c, x_t=x_t)
         return self.det(x_c, y_c, x_t)
 
     def decode(self, r: torch.Tensor, z: torch.Tensor, x_t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Predictive (mu, sigma) of each target, each (B, Nt)."""
+        """Predictive (mu, sigma) of each target from r (B, Nt, H), z (B, H), x_t (B, Nt, dim_x).
+
+        Returns mu, sigma each (B, Nt); sigma = softplus(s) + 1e-3.
+        """
         return self.decoder(r, z, x_t)
 
     @staticmethod
     def sample_z(mean: torch.Tensor, logvar: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
+        """z = mean + exp(logvar / 2) * eps, eps = torch.randn(mean.shape, generator); shape of mean."""
         eps = torch.randn(mean.shape, generator=generator, device=mean.device, dtype=mean.dtype)
         return mean + torch.exp(0.5 * logvar) * eps
 
     def loss(self, x_c: torch.Tensor, y_c: torch.Tensor, x_t: torch.Tensor, y_t: torch.Tensor,
              generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
-        """Training objective: -sum log N(y_t | mu, sigma^2) + KL(q(z|targets) || p(z|context)).
+        """Training objective: −Σ log N(y_t | mu, sigma²) + KL(q(z | x_t, y_t) ‖ p(z | x_c, y_c)).
 
-        Both terms are summed over the batch (not averaged). Returns {loss, nll, kl} scalars.
+        z is one draw from q (the latent encoder on the target set). The NLL is summed over the
+        batch and the points, the KL over the batch and the latent dims (sums, not means).
+        Returns {"loss", "nll", "kl"}, scalar tensors.
         """
+        self._check(x_c=x_c, y_c=y_c, x_t=x_t, y_t=y_t)
         mean_p, logvar_p = self.latent(x_c, y_c)
         mean_q, logvar_q = self.latent(x_t, y_t)
         z = self.sample_z(mean_q, logvar_q, generator)
         mu, sigma = self.decoder(self.det(x_c, y_c, x_t), z, x_t)
-        y = y_t.squeeze(-1)
-        nll = -torch.sum(-0.5 * ((y - mu) / sigma) ** 2 - torch.log(sigma) - 0.5 * math.log(2 * math.pi))
+        nll = gaussian_nll(y_t.squeeze(-1), mu, sigma)
         kl = gaussian_kl(mean_q, logvar_q, mean_p, logvar_p)
         return {"loss": nll + kl, "nll": nll, "kl": kl}
 
     def predict_draws(self, x_c: torch.Tensor, y_c: torch.Tensor, x_t: torch.Tensor, n_draws: int,
                       generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-        """Per-draw predictive moments with z ~ p(z | context): (mu, sigma) each (n_draws, B, Nt).
+        """Per-draw predictive moments with z ~ p(z | context): (mu, sigma), each (n_draws, B, Nt).
 
-        In eval mode r is computed once and shared by all draws. In train mode (MC dropout at
-        inference) every draw runs its own forward pass, so dropout masks differ per draw.
+        The latent noise is one ``torch.randn((n_draws, B, H), generator)`` call in both modes, so a
+        seeded generator reproduces the draws. In eval mode the context encodings and r are
+        computed once and shared by all draws. In train mode (MC dropout at inference, spec §9.3)
+        the inputs are repeated n_draws times along the batch, so every draw gets its own dropout
+        masks in both encoders. Given z, targets are independent: in eval mode, calling this on
+        chunks of x_t with the same generator seed gives the same predictions as one call.
         """
+        if n_draws < 1:
+            raise ValueError(f"n_draws must be >= 1; got {n_draws}")
+        self._check(x_c=x_c, y_c=y_c, x_t=x_t)
         b = x_c.shape[0]
         if not self.training:
             mean_p, logvar_p = self.latent(x_c, y_c)
             r = self.det(x_c, y_c, x_t)
-            z = self.sample_z(mean_p.unsqueeze(0).expand(n_draws, -1, -1),
-                              logvar_p.unsqueeze(0).expand(n_draws, -1, -1), generator)
+            z = self.sample_z(mean_p.expand(n_draws, -1, -1), logvar_p.expand(n_draws, -1, -1), generator)
             mu, sigma = self.decoder(r.repeat(n_draws, 1, 1), z.reshape(n_draws * b, -1),
                                      x_t.repeat(n_draws, 1, 1))
         else:
-            xc, yc, xt = (a.repeat(n_draws, 1, 1) for a in (x_c, y_c, x_t))
+            xc, yc, xt = (a.repeat(n_draws, 1, 1) for a in (x_c, y_c, x_t))  # draw-major batch
             mean_p, logvar_p = self.latent(xc, yc)
             z = self.sample_z(mean_p, logvar_p, generator)
             mu, sigma = self.decoder(self.det(xc, yc, xt), z, xt)

@@ -62,7 +62,12 @@ def released_key_map() -> dict[str, str]:
 
 def translate_state_dict(original: dict[str, torch.Tensor], num_hidden: int = 128,
                          source: str = "state dict") -> dict[str, torch.Tensor]:
-    """Rename a released state dict to our names, checking keys and shapes against ANP(num_hidden)."""
+    """Rename a released state dict (original key names) to our ANP's names.
+
+    Checks the keys (none missing, none unknown) and every tensor's shape against
+    ANP(num_hidden); raises ValueError naming ``source`` and the offending keys. Returns a
+    dict our key -> tensor (the same tensor objects, not copies), 66 entries.
+    """
     mapping = released_key_map()
     expected = ANP(num_hidden=num_hidden).state_dict()
     missing = sorted(set(mapping) - set(original))
@@ -74,6 +79,9 @@ def translate_state_dict(original: dict[str, torch.Tensor], num_hidden: int = 12
     bad = []
     for old, new in mapping.items():
         tensor = original[old]
+        if not isinstance(tensor, torch.Tensor):
+            bad.append(f"{old}: not a tensor ({type(tensor).__name__})")
+            continue
         if tuple(tensor.shape) != tuple(expected[new].shape):
             bad.append(f"{old}: {tuple(tensor.shape)} != {tuple(expected[new].shape)}")
         out[new] = tensor
@@ -83,7 +91,11 @@ def translate_state_dict(original: dict[str, torch.Tensor], num_hidden: int = 12
 
 
 def load_released_state_dict(path: str | Path, num_hidden: int = 128) -> dict[str, torch.Tensor]:
-    """Read a released ANP file and return its state dict in our names."""
+    """Read a released ANP (or SoftC-ANP, keys prefixed ``anp.``) file; its state dict in our names.
+
+    Raises FileNotFoundError for a missing file and ValueError naming the path for a file that
+    is not a torch state dict or whose keys/shapes do not match (see ``translate_state_dict``).
+    """
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"released model file not found: {path}")
@@ -96,6 +108,7 @@ def load_released_state_dict(path: str | Path, num_hidden: int = 128) -> dict[st
     if original and all(k.startswith(WRAPPER_PREFIX) for k in original):
         # SoftC-ANP checkpoints wrap the ANP as the sub-module ``anp``.
         original = {k[len(WRAPPER_PREFIX):]: v for k, v in original.items()}
+        return translate_state_dict(original, num_hidden, source=f"{path} (prefix {WRAPPER_PREFIX!r} removed)")
     return translate_state_dict(original, num_hidden, source=str(path))
 
 

@@ -69,6 +69,7 @@ def train_anp(
     device: str = "auto",
     threads: int | None = None,
     progress: bool = True,
+    label: str = "",
 ) -> None:
     """Train ``model_name`` (from the registry) and write the selected weights and history.
 
@@ -95,7 +96,7 @@ def train_anp(
         work_dir=work_dir,
         device=dev,
         progress=progress,
-        description=f"{model_name} {Path(out_model).stem}",
+        description=f"{label} {model_name}".strip(),
     )
     out_history = Path(out_history)
     out_history.parent.mkdir(parents=True, exist_ok=True)
