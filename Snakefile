@@ -19,6 +19,7 @@ except ConfigError as exc:
 include: "workflow/rules/common.smk"
 include: "workflow/rules/probconserv.smk"
 include: "workflow/rules/released.smk"
+include: "workflow/rules/boon.smk"
 
 
 rule all:
@@ -26,3 +27,4 @@ rule all:
     input:
         rules.probconserv.input,
         rules.probconserv_released.input,
+        rules.boon.input,

@@ -4,8 +4,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+import xarray as xr
 
 from test_released import REF
 
@@ -37,7 +39,8 @@ def test_dry_run_lists_every_target(workdir, profile):
                                          ["--configfile", f"workflow/config/{profile}.yaml"])
     out = snakemake(workdir, *args).stdout
     for rule in ("generate_dataset", "train_model", "apply_constraint", "evaluate_predictions",
-                 "make_table", "plot_figure"):
+                 "make_table", "plot_figure", "generate_boon_dataset", "plot_dataset_samples", "train_operator",
+                 "predict_operator", "evaluate_operator", "make_boon_table", "plot_boundary_derivative"):
         assert rule in out, f"rule {rule} missing from the {profile} DAG"
 
 
@@ -76,6 +79,36 @@ def test_smoke_dag_builds_every_table_and_figure(smoke_run):
             assert (smoke_run / f"figures/smoke/probconserv/{figure}.{ext}").stat().st_size > 0
     benchmarks = list((smoke_run / "results/smoke/benchmarks").rglob("*.tsv"))
     assert len(benchmarks) >= 3 * 5 + 2
+
+
+BOON_DATASETS = ["heat_neumann_single", "heat_neumann_multi", "stokes_single_nu0p1", "stokes_multi_nu0p1",
+                 "stokes_multi_nu0p001", "burgers_dirichlet_single_nu0p1", "burgers_dirichlet_multi_nu0p1",
+                 "burgers_periodic_single_nu0p1", "burgers_periodic_multi_nu0p01", "cavity_re100", "wave_neumann"]
+
+
+@pytest.mark.smoke
+def test_smoke_dag_builds_every_boon_dataset_and_its_figure(smoke_run):
+    for dataset in BOON_DATASETS:
+        ds = xr.open_dataset(smoke_run / f"results/smoke/boon/datasets/{dataset}.nc")
+        assert {"a", "u"} <= set(ds.data_vars) and ds.attrs["dataset"] == dataset
+        assert np.isfinite(ds["u"].values).all()
+        ds.close()
+        for ext in ("png", "pdf", "caption.txt"):
+            assert (smoke_run / f"figures/smoke/boon/dataset_{dataset}.{ext}").stat().st_size > 0
+
+
+@pytest.mark.smoke
+def test_smoke_boon_heat_slice_table_figure_and_exact_wall_flux(smoke_run):
+    for ext in ("csv", "md", "tex"):
+        assert (smoke_run / f"results/smoke/tables/boon_heat_single.{ext}").stat().st_size > 0
+    for ext in ("png", "pdf", "caption.txt"):
+        assert (smoke_run / f"figures/smoke/boon/heat_single_boundary_derivative.{ext}").stat().st_size > 0
+    metrics = pd.read_csv(smoke_run / "results/smoke/boon/heat_single/metrics.csv")
+    worst = metrics.groupby(["method", "metric"])["value"].max()
+    h = 1.0 / (64 - 1)  # smoke grid: n_x = 64
+    for side in ("bc_left", "bc_right"):  # float64 predictions: round-off of u divided by h
+        assert worst["boon_fno1d", side] < 1e-10 / h, worst["boon_fno1d", side]
+    assert worst["fno1d", "bc_right"] > 1e-3  # the plain FNO does not meet the wall flux of 5
 
 
 @pytest.mark.smoke

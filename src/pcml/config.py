@@ -88,9 +88,22 @@ def check_probconserv(cfg: Mapping[str, Any]) -> None:
                 raise ConfigError(f"{key}.t = {fig['t']} is not a node of the evaluation grid")
 
 
+def check_boon(cfg: Mapping[str, Any]) -> None:
+    """Check the ``boon`` section: each experiment names an existing dataset that is large enough."""
+    for name, exp in cfg["experiments"].items():
+        key = f"boon.experiments.{name}"
+        if exp["dataset"] not in cfg["datasets"]:
+            raise ConfigError(f"{key}.dataset = {exp['dataset']!r} is not one of boon.datasets {sorted(cfg['datasets'])}")
+        n = cfg["datasets"][exp["dataset"]]["n_samples"]
+        if exp["n_train"] + exp["n_test"] > n:
+            raise ConfigError(f"{key}: n_train + n_test = {exp['n_train'] + exp['n_test']} exceeds the "
+                              f"{n} samples of boon.datasets.{exp['dataset']}")
+
+
 def check_config(config: Mapping[str, Any]) -> None:
     """Check the whole merged configuration (after schema validation)."""
     check_probconserv(config["probconserv"])
+    check_boon(config["boon"])
 
 
 def deviations(config: Mapping[str, Any], reference: Mapping[str, Any], prefix: str = "") -> list[str]:
@@ -104,5 +117,5 @@ def deviations(config: Mapping[str, Any], reference: Mapping[str, Any], prefix: 
         if isinstance(value, Mapping) and isinstance(ref, Mapping):
             out += deviations(value, ref, prefix=f"{name}.")
         elif value != ref:
-            out.append(f"{name}: {ref} -> {value}")
+            out.append(f"{name}: {'default' if ref is None else ref} -> {value}")
     return out

@@ -1,0 +1,225 @@
+# BOON (Saad et al., ICLR 2023): datasets from the suite's own solvers, and the FNO vs BOON-FNO
+# experiments: train -> predict -> boundary and relative-L2 metrics -> table and figures.
+BOON = config["boon"]
+BOON_DIR = f"{RESULTS}/boon"
+
+
+wildcard_constraints:
+    dataset="|".join(BOON["datasets"]) or "NONE",
+    bexp="|".join(BOON["experiments"]) or "NONE",
+    bmethod="fno1d|boon_fno1d",
+
+
+def boon_caption(dataset, bexp=None):
+    """Profile, seed and the departures from the paper's settings of one dataset (and experiment)."""
+    blocks = [("datasets", dataset)] + ([("experiments", bexp)] if bexp else [])
+    lines = []
+    for kind, name in blocks:
+        lines += deviations(BOON[kind][name], PAPER_CONFIG["boon"][kind].get(name, {}), prefix=f"boon.{kind}.{name}.")
+    head = f"Profile {PROFILE}; seed {config['seed']}. "
+    if not lines:
+        return head + "All settings of this " + ("experiment and its dataset" if bexp else "dataset") + " are the paper's."
+    return head + f"Departures from the paper's settings: " + "; ".join(lines) + "."
+
+
+def boon_dataset_of(bexp):
+    return BOON["experiments"][bexp]["dataset"]
+
+
+rule generate_boon_dataset:
+    output:
+        data=f"{BOON_DIR}/datasets/{{dataset}}.nc",
+    params:
+        settings=lambda w: BOON["datasets"][w.dataset],
+        seed=config["seed"],
+        profile=PROFILE,
+    log:
+        f"{LOGS}/boon/datasets/{{dataset}}.log",
+    benchmark:
+        f"{BENCHMARKS}/boon/datasets/{{dataset}}.tsv"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=60,
+    message:
+        "BOON dataset {wildcards.dataset}: running its solver"
+    script:
+        "../scripts/generate_boon_dataset.py"
+
+
+rule plot_dataset_samples:
+    input:
+        data=rules.generate_boon_dataset.output.data,
+    output:
+        png=f"{FIGURES}/boon/dataset_{{dataset}}.png",
+        pdf=f"{FIGURES}/boon/dataset_{{dataset}}.pdf",
+        caption=f"{FIGURES}/boon/dataset_{{dataset}}.caption.txt",
+    params:
+        title=lambda w: f"BOON dataset {w.dataset} (profile {PROFILE}): input a, target u, boundary data",
+        caption=lambda w: (
+            f"BOON dataset {w.dataset}: a few samples of the input a, the target u and the boundary data, "
+            f"made by the suite's own solver (spec boon.md §2; the authors' MATLAB data were never released). "
+            + boon_caption(w.dataset)
+        ),
+    log:
+        f"{LOGS}/figures/boon_dataset_{{dataset}}.log",
+    benchmark:
+        f"{BENCHMARKS}/figures/boon_dataset_{{dataset}}.tsv"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=10,
+    message:
+        "BOON dataset {wildcards.dataset}: sample figure"
+    script:
+        "../scripts/plot_dataset_samples.py"
+
+
+rule train_operator:
+    input:
+        data=lambda w: f"{BOON_DIR}/datasets/{BOON['experiments'][w.bexp]['dataset']}.nc",
+    output:
+        model=f"{BOON_DIR}/{{bexp}}/models/{{bmethod}}.pt",
+        history=f"{BOON_DIR}/{{bexp}}/models/{{bmethod}}_history.csv",
+    params:
+        model_kwargs=lambda w: {
+            **BOON["experiments"][w.bexp]["model"],
+            **({"bc_type": BOON["experiments"][w.bexp]["bc_type"]} if w.bmethod.startswith("boon") else {}),
+        },
+        n_train=lambda w: BOON["experiments"][w.bexp]["n_train"],
+        n_test=lambda w: BOON["experiments"][w.bexp]["n_test"],
+        train=lambda w: {**BOON["experiments"][w.bexp]["train"], "select": "last", "seed": config["seed"]},
+        work_dir=lambda w: f"{BOON_DIR}/{w.bexp}/checkpoints/{w.bmethod}-"
+        + settings_hash(BOON["experiments"][w.bexp], BOON["datasets"][BOON["experiments"][w.bexp]["dataset"]], config["seed"]),
+        device=config["device"],
+    log:
+        f"{LOGS}/boon/{{bexp}}/train_{{bmethod}}.log",
+    benchmark:
+        f"{BENCHMARKS}/boon/{{bexp}}/train_{{bmethod}}.tsv"
+    threads: config["threads"]
+    resources:
+        mem_mb=4000,
+        runtime=60 * 24,
+        gpu=0,
+    message:
+        "BOON {wildcards.bexp}: training {wildcards.bmethod} (resumes from its checkpoint)"
+    script:
+        "../scripts/train_operator.py"
+
+
+rule predict_operator:
+    input:
+        model=rules.train_operator.output.model,
+        data=rules.train_operator.input.data,
+    output:
+        predictions=f"{BOON_DIR}/{{bexp}}/predictions/{{bmethod}}.nc",
+    params:
+        n_test=lambda w: BOON["experiments"][w.bexp]["n_test"],
+        dtype="float64",
+        device=config["device"],
+    log:
+        f"{LOGS}/boon/{{bexp}}/predict_{{bmethod}}.log",
+    benchmark:
+        f"{BENCHMARKS}/boon/{{bexp}}/predict_{{bmethod}}.tsv"
+    threads: config["threads"]
+    resources:
+        mem_mb=4000,
+        runtime=30,
+        gpu=0,
+    message:
+        "BOON {wildcards.bexp}: test predictions of {wildcards.bmethod}"
+    script:
+        "../scripts/predict_operator.py"
+
+
+rule evaluate_operator:
+    input:
+        predictions=lambda w: [f"{BOON_DIR}/{w.bexp}/predictions/{m}.nc" for m in BOON["experiments"][w.bexp]["methods"]],
+    output:
+        metrics=f"{BOON_DIR}/{{bexp}}/metrics.csv",
+    params:
+        methods=lambda w: BOON["experiments"][w.bexp]["methods"],
+    log:
+        f"{LOGS}/boon/{{bexp}}/evaluate_operator.log",
+    benchmark:
+        f"{BENCHMARKS}/boon/{{bexp}}/evaluate_operator.tsv"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    message:
+        "BOON {wildcards.bexp}: relative L2 and boundary errors"
+    script:
+        "../scripts/evaluate_operator.py"
+
+
+rule make_boon_table:
+    input:
+        metrics=rules.evaluate_operator.output.metrics,
+    output:
+        csv=f"{RESULTS}/tables/boon_{{bexp}}.csv",
+        md=f"{RESULTS}/tables/boon_{{bexp}}.md",
+        tex=f"{RESULTS}/tables/boon_{{bexp}}.tex",
+    params:
+        caption=lambda w: (
+            f"BOON {w.bexp}: relative L2 error and boundary errors (mean (SE) over "
+            f"{BOON['experiments'][w.bexp]['n_test']} test samples, last-epoch weights, "
+            "predictions evaluated in float64 from the float32-trained weights). Data from the suite's "
+            "own solver; the data-generation settings not given by the paper are [RECON] choices of the spec. "
+            + boon_caption(boon_dataset_of(w.bexp), w.bexp)
+        ),
+    log:
+        f"{LOGS}/tables/boon_{{bexp}}.log",
+    benchmark:
+        f"{BENCHMARKS}/tables/boon_{{bexp}}.tsv"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    message:
+        "BOON {wildcards.bexp}: results table"
+    script:
+        "../scripts/make_boon_table.py"
+
+
+rule plot_boundary_derivative:
+    input:
+        predictions=rules.evaluate_operator.input.predictions,
+    output:
+        png=f"{FIGURES}/boon/{{bexp}}_boundary_derivative.png",
+        pdf=f"{FIGURES}/boon/{{bexp}}_boundary_derivative.pdf",
+        caption=f"{FIGURES}/boon/{{bexp}}_boundary_derivative.caption.txt",
+    params:
+        methods=lambda w: BOON["experiments"][w.bexp]["methods"],
+        caption=lambda w: (
+            f"BOON paper Fig. 1 insets, experiment {w.bexp}: du/dx near x = 0 and x = 1 for the first test sample, "
+            "finite differences of the predicted fields with the BOON correction's one-sided stencils at the "
+            "wall nodes (first-order forward on the left, third-order backward on the right) and central "
+            "differences inside; predictions evaluated in float64 with the trained weights. "
+            + boon_caption(boon_dataset_of(w.bexp), w.bexp)
+        ),
+    log:
+        f"{LOGS}/figures/boon_{{bexp}}_boundary_derivative.log",
+    benchmark:
+        f"{BENCHMARKS}/figures/boon_{{bexp}}_boundary_derivative.tsv"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    message:
+        "BOON {wildcards.bexp}: du/dx near the walls (paper Fig. 1)"
+    script:
+        "../scripts/plot_boundary_derivative.py"
+
+
+rule boon:
+    input:
+        datasets=expand(f"{FIGURES}/boon/dataset_{{dataset}}.{{ext}}", dataset=list(BOON["datasets"]), ext=["png", "pdf", "caption.txt"]),
+        tables=expand(f"{RESULTS}/tables/boon_{{bexp}}.{{ext}}", bexp=list(BOON["experiments"]), ext=["csv", "md", "tex"]),
+        figures=expand(f"{FIGURES}/boon/{{bexp}}_boundary_derivative.{{ext}}", ext=["png", "pdf", "caption.txt"],
+                       bexp=[e for e, exp in BOON["experiments"].items() if exp["bc_type"] == "neumann"]),
+
+
+rule boon_datasets:
+    input:
+        expand(f"{BOON_DIR}/datasets/{{dataset}}.nc", dataset=list(BOON["datasets"])),

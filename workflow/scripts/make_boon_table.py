@@ -1,0 +1,12 @@
+"""Adapter: rule make_boon_table -> pcml.outputs.boon_outputs.make_operator_table."""
+from pcml.logs import job_logging
+from pcml.outputs.boon_outputs import make_operator_table
+
+with job_logging(snakemake.log[0]):
+    make_operator_table(
+        snakemake.input.metrics,
+        caption=snakemake.params.caption,
+        out_csv=snakemake.output.csv,
+        out_md=snakemake.output.md,
+        out_tex=snakemake.output.tex,
+    )
