@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from pcml.data.gpme_datasets import PointSettings, build_split, build_truth, write_experiment_data
+from pcml.data.gpme_datasets import build_split, build_truth, write_experiment_data
 from pcml.data.netcdf import read_netcdf, write_netcdf
 from pcml.problems.gpme import get_problem
 

@@ -48,3 +48,13 @@ def read_netcdf(path: str | Path, required: tuple[str, ...] = ()) -> xr.Dataset:
     if missing:
         raise ValueError(f"netCDF file {path} lacks required variable(s) {missing}")
     return ds
+
+
+def write_csv(frame, path: str | Path, **to_csv_kwargs) -> Path:
+    """Write a pandas DataFrame to CSV atomically (temporary name, then rename); no index. Returns the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    frame.to_csv(tmp, index=False, **to_csv_kwargs)
+    os.replace(tmp, path)
+    return path

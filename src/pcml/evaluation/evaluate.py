@@ -7,15 +7,13 @@ functions of that parameter value (spec §5).
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
 from pcml.constraints.conservation import trapezoid_weights
-from pcml.data.netcdf import read_netcdf
+from pcml.data.netcdf import read_netcdf, write_csv
 from pcml.evaluation.metrics import conservation_error, log_likelihood, mean_and_se, mse
 
 METRICS = ("mse", "ll", "ce")
@@ -58,9 +56,5 @@ def evaluate_predictions(truth_path: str, prediction_paths: dict[str, str], out_
     truth = read_netcdf(truth_path, ("u", "mass"))
     frames = [metrics_table(m, read_netcdf(p, ("mean", "sd")), truth) for m, p in prediction_paths.items()]
     table = pd.concat(frames, ignore_index=True)
-    out = Path(out_csv)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    table.to_csv(tmp, index=False, float_format="%.10g")
-    os.replace(tmp, out)
+    write_csv(table, out_csv, float_format="%.10g")
     return table

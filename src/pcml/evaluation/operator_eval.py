@@ -15,7 +15,6 @@ bc_ends (periodic: u(x_0) - u(x_{N-1})).
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -24,7 +23,7 @@ import pandas as pd
 import torch
 import xarray as xr
 
-from pcml.data.netcdf import read_netcdf, write_netcdf
+from pcml.data.netcdf import read_netcdf, write_csv, write_netcdf
 from pcml.evaluation.boon_metrics import boundary_residual, relative_l2
 from pcml.training.anp import load_model
 from pcml.training.loop import resolve_device
@@ -114,9 +113,5 @@ def operator_metrics(predictions: Mapping[str, str | Path], out_csv: str | Path)
         for metric, values in sample_metrics(pred).items():
             frames.append(pd.DataFrame({"method": method, "sample": samples, "metric": metric, "value": values}))
     frame = pd.concat(frames, ignore_index=True)[list(METRIC_COLUMNS)]
-    out_csv = Path(out_csv)
-    out_csv.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_csv.with_name(f".{out_csv.name}.tmp")
-    frame.to_csv(tmp, index=False, float_format="%.10g")
-    os.replace(tmp, out_csv)
+    write_csv(frame, out_csv, float_format="%.10g")
     return frame

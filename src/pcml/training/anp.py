@@ -10,7 +10,7 @@ import pandas as pd
 import torch
 import xarray as xr
 
-from pcml.data.netcdf import read_netcdf
+from pcml.data.netcdf import read_netcdf, write_csv
 from pcml.models import build_model
 from pcml.training.loop import TrainSettings, fit, resolve_device
 
@@ -98,11 +98,7 @@ def train_anp(
         progress=progress,
         description=f"{label} {model_name}".strip(),
     )
-    out_history = Path(out_history)
-    out_history.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_history.with_name(f".{out_history.name}.tmp")
-    pd.DataFrame(history).to_csv(tmp, index=False)
-    os.replace(tmp, out_history)
+    write_csv(pd.DataFrame(history), out_history)
     save_model(out_model, model_name, model_kwargs, state, n_params=n_params)
 
 

@@ -10,7 +10,6 @@ it selects nothing (the weights of the last epoch are kept, ``select: last``).
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import pandas as pd
 import torch
 import xarray as xr
 
-from pcml.data.netcdf import read_netcdf
+from pcml.data.netcdf import read_netcdf, write_csv
 from pcml.evaluation.boon_metrics import relative_l2_loss_sum
 from pcml.models import build_model
 from pcml.training.anp import save_model
@@ -154,12 +153,8 @@ def train_operator(
     state, history = fit(model, n_items=a_tr.shape[0], step_loss=step_loss, validate=validate, settings=settings,
                          work_dir=work_dir, device=dev, progress=progress,
                          description=f"{label} {model_name}".strip())
-    out_history = Path(out_history)
-    out_history.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_history.with_name(f".{out_history.name}.tmp")
     frame = pd.DataFrame(history).rename(columns={"train_loss": "train_rel_l2", "val_loss": "test_rel_l2"})
     frame["train_rel_l2"] /= settings.batch_size  # per-batch sums -> per-sample mean (full batches)
-    frame.to_csv(tmp, index=False)
-    os.replace(tmp, out_history)
+    write_csv(frame, out_history)
     save_model(out_model, model_name, model_kwargs, state, n_params=n_params, bc_type=bc_type,
                n_train=int(n_train), dataset=str(ds.attrs.get("dataset", Path(data_path).stem)))
