@@ -7,7 +7,7 @@ BOON_DIR = f"{RESULTS}/boon"
 wildcard_constraints:
     dataset="|".join(BOON["datasets"]) or "NONE",
     bexp="|".join(BOON["experiments"]) or "NONE",
-    bmethod="fno1d|boon_fno1d",
+    bmethod="fno1d|boon_fno1d|boon_fno1d_clean",
 
 
 def boon_caption(dataset, bexp=None):
@@ -164,7 +164,10 @@ rule make_boon_table:
         caption=lambda w: (
             f"BOON {w.bexp}: relative L2 error and boundary errors (mean (SE) over "
             f"{BOON['experiments'][w.bexp]['n_test']} test samples, last-epoch weights, "
-            "predictions evaluated in float64 from the float32-trained weights). Data from the suite's "
+            "predictions evaluated in float64 from the float32-trained weights). BOON-FNO follows the released "
+            "code's logic (faithful mode: GELU also on the boundary nodes, pitfall P8; layer outputs halved); "
+            "BOON-FNO (clean) the paper's math (spec boon.md §3.6), an ablation the paper does not have. "
+            "Data from the suite's "
             "own solver; the data-generation settings not given by the paper are [RECON] choices of the spec. "
             + boon_caption(boon_dataset_of(w.bexp), w.bexp)
         ),
@@ -195,7 +198,8 @@ rule plot_boundary_derivative:
             f"BOON paper Fig. 1 insets, experiment {w.bexp}: du/dx near x = 0 and x = 1 for the first test sample, "
             "finite differences of the predicted fields with the BOON correction's one-sided stencils at the "
             "wall nodes (first-order forward on the left, third-order backward on the right) and central "
-            "differences inside; predictions evaluated in float64 with the trained weights. "
+            "differences inside; predictions evaluated in float64 with the trained weights. BOON-FNO: faithful "
+            "mode (released code); BOON-FNO (clean): the paper's math. "
             + boon_caption(boon_dataset_of(w.bexp), w.bexp)
         ),
     log:

@@ -34,10 +34,11 @@ __all__ = ["make_operator_table", "summarise_metrics", "format_mean_se", "wall_e
            "dataset_samples_figure", "plot_dataset_samples"]
 
 #: method key -> (display name, colour), in table/figure order; other keys follow, shown as-is.
-BOON_METHODS: dict[str, tuple[str, str]] = {"fno1d": ("FNO", "#228B22"), "boon_fno1d": ("BOON-FNO", "#8B0000")}
+BOON_METHODS: dict[str, tuple[str, str]] = {"fno1d": ("FNO", "#228B22"), "boon_fno1d": ("BOON-FNO", "#8B0000"),
+                                             "boon_fno1d_clean": ("BOON-FNO (clean)", "#1F4E9B")}
 EXACT_COLOUR = "#000000"
 OTHER_COLOURS = ("#1F77B4", "#FF7F0E", "#9467BD", "#8C564B")
-MARKERS = {"fno1d": "s", "boon_fno1d": "o"}
+MARKERS = {"fno1d": "s", "boon_fno1d": "o", "boon_fno1d_clean": "^"}
 METRIC_HEADERS: dict[str, str] = {
     "rel_l2": "rel. L2", "bc_left": "BC err. left", "bc_right": "BC err. right",
     "bc_left_2nd": "BC err. left (2nd-order stencil)", "bc_right_2nd": "BC err. right (2nd-order stencil)",
