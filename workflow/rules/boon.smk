@@ -90,7 +90,11 @@ rule train_operator:
         n_test=lambda w: BOON["experiments"][w.bexp]["n_test"],
         train=lambda w: {**BOON["experiments"][w.bexp]["train"], "select": "last", "seed": config["seed"]},
         work_dir=lambda w: f"{BOON_DIR}/{w.bexp}/checkpoints/{w.bmethod}-"
-        + settings_hash(BOON["experiments"][w.bexp], BOON["datasets"][BOON["experiments"][w.bexp]["dataset"]], config["seed"]),
+        + settings_hash(
+            {k: BOON["experiments"][w.bexp][k] for k in ("dataset", "bc_type", "n_train", "n_test", "model", "train")},
+            BOON["datasets"][boon_dataset_of(w.bexp)],
+            config["seed"],
+        ),
         device=config["device"],
     log:
         f"{LOGS}/boon/{{bexp}}/train_{{bmethod}}.log",
