@@ -75,3 +75,13 @@ def test_write_is_atomic_and_read_errors_are_clear(tmp_path):
         read_netcdf(bad)
     with pytest.raises(ValueError, match="lacks required"):
         read_netcdf(path, ("u", "nothing"))
+
+
+def test_netcdf_files_get_the_usual_permissions(tmp_path):
+    import os
+    mask = os.umask(0o022)
+    try:
+        path = write_netcdf(xr.Dataset({"a": ("x", np.arange(3.0))}), tmp_path / "a.nc")
+    finally:
+        os.umask(mask)
+    assert (path.stat().st_mode & 0o777) == 0o644

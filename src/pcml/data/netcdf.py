@@ -15,6 +15,12 @@ import xarray as xr
 ENGINE = "netcdf4"
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_netcdf(ds: xr.Dataset, path: str | Path) -> Path:
     """Write ``ds`` to ``path`` atomically (netCDF4 format, no wall-clock attributes); return the path."""
     path = Path(path)
@@ -23,6 +29,7 @@ def write_netcdf(ds: xr.Dataset, path: str | Path) -> Path:
     os.close(fd)
     try:
         ds.to_netcdf(tmp, engine=ENGINE)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600; give the file the usual permissions
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
