@@ -8,9 +8,9 @@ import xarray as xr
 
 from pcml.data import boon_1d, boon_2d
 from pcml.data.netcdf import write_netcdf
-from pcml.outputs.boon_outputs import (boundary_derivative_figure, dataset_layout, dataset_samples_figure,
-                                       format_mean_se, make_operator_table, plot_boundary_derivative,
-                                       plot_dataset_samples, wall_errors)
+from pcml.outputs.boon_outputs import (boundary_derivative_figure, format_mean_se, make_operator_table,
+                                       plot_boundary_derivative, wall_errors)
+from pcml.outputs.dataset_figures import dataset_layout, dataset_samples_figure, plot_dataset_samples
 
 # ------------------------------------------------------------------------------------------------ table
 RELS = {"fno1d": [0.01, 0.02, 0.03], "boon_fno1d": [0.001, 0.004, 0.004]}

@@ -1,11 +1,11 @@
-"""Adapter: rule plot_dataset_samples -> pcml.outputs.boon_outputs.plot_dataset_samples."""
+"""Adapter: rule plot_dataset_samples -> pcml.outputs.dataset_figures.plot_dataset_samples."""
 import matplotlib
 
 matplotlib.use("Agg")
 
 from pcml.data.boon_datasets import dataset_caption  # noqa: E402
 from pcml.logs import job_logging  # noqa: E402
-from pcml.outputs.boon_outputs import plot_dataset_samples  # noqa: E402
+from pcml.outputs.dataset_figures import plot_dataset_samples  # noqa: E402
 from pcml.outputs.style import write_text_atomic  # noqa: E402
 
 with job_logging(snakemake.log[0]):
