@@ -22,6 +22,8 @@ from collections.abc import Callable
 import numpy as np
 import xarray as xr
 
+from pcml.checks import check_count, check_positive, check_range
+
 from pcml.problems.burgers_dirichlet import burgers_solution, sample_cole_hopf
 from pcml.problems.heat_neumann import heat_solution
 from pcml.problems.stokes import stokes_solution
@@ -44,32 +46,20 @@ BURGERS_RECON = (
 )
 
 
-def _check_count(name: str, value: int, minimum: int) -> None:
-    if isinstance(value, bool) or int(value) != value or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
 
 
-def _check_positive(**kwargs: float) -> None:
-    for name, value in kwargs.items():
-        if not (math.isfinite(value) and value > 0):
-            raise ValueError(f"{name} must be a positive finite number, got {value}")
 
 
-def _check_range(name: str, bounds: tuple[float, float]) -> tuple[float, float]:
-    lo, hi = (float(b) for b in bounds)
-    if not (math.isfinite(lo) and math.isfinite(hi) and 0 < lo <= hi):
-        raise ValueError(f"{name} must be (low, high) with 0 < low <= high, got {bounds}")
-    return lo, hi
 
 
 def _common_checks(n_samples: int, n_x: int, n_levels: int, n_out: int, t_final: float) -> None:
-    _check_count("n_samples", n_samples, 1)
-    _check_count("n_x", n_x, 4)
-    _check_count("n_levels", n_levels, 2)
-    _check_count("n_out", n_out, 1)
+    check_count("n_samples", n_samples, 1)
+    check_count("n_x", n_x, 4)
+    check_count("n_levels", n_levels, 2)
+    check_count("n_out", n_out, 1)
     if n_out > n_levels:
         raise ValueError(f"n_out={n_out} must be <= n_levels={n_levels}")
-    _check_positive(t_final=t_final)
+    check_positive(t_final=t_final)
 
 
 def output_times(multi_step: bool, t_final: float, n_levels: int, n_out: int) -> np.ndarray:
@@ -126,10 +116,10 @@ def make_heat_neumann(n_samples: int, n_x: int, *, multi_step: bool, t_final: fl
     flux_left/flux_right (0-d or (t)) = 0 and U sin(pi t), omega (sample).
     """
     _common_checks(n_samples, n_x, n_levels, n_out, t_final)
-    _check_positive(k=k)
-    _check_count("n_modes", n_modes, 2)
-    _check_count("chunk_size", chunk_size, 1)
-    lo, hi = _check_range("omega_range", omega_range)
+    check_positive(k=k)
+    check_count("n_modes", n_modes, 2)
+    check_count("chunk_size", chunk_size, 1)
+    lo, hi = check_range("omega_range", omega_range)
     if not math.isfinite(U):
         raise ValueError(f"U must be finite, got {U}")
     rng = np.random.default_rng(seed)
@@ -177,9 +167,9 @@ def make_stokes(n_samples: int, n_x: int, *, multi_step: bool, nu: float, t_fina
     bc_left/bc_right ((sample[, t])) = the target's boundary values, omega (sample).
     """
     _common_checks(n_samples, n_x, n_levels, n_out, t_final)
-    _check_positive(nu=nu, U=U)
-    _check_count("chunk_size", chunk_size, 1)
-    lo, hi = _check_range("omega_range", omega_range)
+    check_positive(nu=nu, U=U)
+    check_count("chunk_size", chunk_size, 1)
+    lo, hi = check_range("omega_range", omega_range)
     rng = np.random.default_rng(seed)
     omega = rng.uniform(lo, hi, n_samples)
     x = np.linspace(0.0, 1.0, n_x)
@@ -206,9 +196,9 @@ def make_burgers_dirichlet(n_samples: int, n_x: int, *, multi_step: bool, nu: fl
     values, and the per-sample coefficients c0, s (sample), c, theta (sample, term).
     """
     _common_checks(n_samples, n_x, n_levels, n_out, t_final)
-    _check_positive(nu=nu)
-    _check_count("n_terms", n_terms, 1)
-    _check_count("chunk_size", chunk_size, 1)
+    check_positive(nu=nu)
+    check_count("n_terms", n_terms, 1)
+    check_count("chunk_size", chunk_size, 1)
     rng = np.random.default_rng(seed)
     p = sample_cole_hopf(rng, n_samples, n_terms)
     x = np.linspace(0.0, 1.0, n_x)

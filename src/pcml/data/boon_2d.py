@@ -18,6 +18,8 @@ from collections.abc import Sequence
 import numpy as np
 import xarray as xr
 
+from pcml.checks import check_count, check_positive
+
 from pcml.problems import cavity as cv
 from pcml.problems import wave as wv
 
@@ -38,15 +40,8 @@ def _coord(values: np.ndarray, name: str, long_name: str) -> tuple:
     return (name, np.asarray(values, dtype=np.float64), {"long_name": long_name, "units": "1"})
 
 
-def _check_positive(**kwargs: float) -> None:
-    for name, value in kwargs.items():
-        if not (math.isfinite(value) and value > 0):
-            raise ValueError(f"{name} must be a positive finite number, got {value}")
 
 
-def _check_count(name: str, value: int, minimum: int) -> None:
-    if int(value) != value or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
 
 
 def cavity_output_steps(out_times: Sequence[float], dt: float, t_final: float) -> np.ndarray:
@@ -75,14 +70,14 @@ def make_cavity(n_samples: int, *, n_grid: int = 101, subsample: int = 2, Re: fl
     ``u`` (sample, x, y, t) = omega at out_times, ``bc_left``/``bc_right`` (sample, y, t) and
     ``bc_bottom``/``bc_top`` (sample, x, t) = u on the walls x=0, x=1, y=0, y=1.
     """
-    _check_count("n_samples", n_samples, 1)
-    _check_count("n_grid", n_grid, 3)
-    _check_count("subsample", subsample, 1)
-    _check_count("n_modes", n_modes, 1)
-    _check_count("chunk_size", chunk_size, 1)
+    check_count("n_samples", n_samples, 1)
+    check_count("n_grid", n_grid, 3)
+    check_count("subsample", subsample, 1)
+    check_count("n_modes", n_modes, 1)
+    check_count("chunk_size", chunk_size, 1)
     if (n_grid - 1) % subsample:
         raise ValueError(f"subsample={subsample} must divide n_grid-1={n_grid - 1} so that the walls are kept")
-    _check_positive(Re=Re, t_final=t_final, dt=dt)
+    check_positive(Re=Re, t_final=t_final, dt=dt)
     if not (math.isfinite(ic_velocity) and ic_velocity >= 0):
         raise ValueError(f"ic_velocity must be >= 0 and finite, got {ic_velocity}")
     if not math.isfinite(u_lid):
@@ -150,14 +145,14 @@ def make_wave(n_samples: int, n_grid: int = 64, *, c: float = 1.0, t_final: floa
     Returns ``a`` (sample, x, y) = u0, ``u`` (sample, x, y, t) and ``flux_left``, ``flux_right``,
     ``flux_bottom``, ``flux_top`` (t) = du/dn (outward) on the walls, all exactly 0.
     """
-    _check_count("n_samples", n_samples, 1)
-    _check_count("n_grid", n_grid, 2)
-    _check_count("n_levels", n_levels, 2)
-    _check_count("n_modes", n_modes, 0)
-    _check_count("n_out", n_out, 1)
+    check_count("n_samples", n_samples, 1)
+    check_count("n_grid", n_grid, 2)
+    check_count("n_levels", n_levels, 2)
+    check_count("n_modes", n_modes, 0)
+    check_count("n_out", n_out, 1)
     if n_out > n_levels:
         raise ValueError(f"n_out={n_out} must be <= n_levels={n_levels}")
-    _check_positive(c=c, t_final=t_final)
+    check_positive(c=c, t_final=t_final)
     rng = np.random.default_rng(seed)
     coeffs = wv.sample_coefficients(rng, n_samples, n_modes)
     x = np.linspace(0.0, 1.0, n_grid)

@@ -19,7 +19,8 @@ import math
 import numpy as np
 import xarray as xr
 
-from pcml.data.boon_1d import _assemble, _check_count, _check_positive, _common_checks, output_times
+from pcml.checks import check_count, check_positive
+from pcml.data.boon_1d import _assemble, _common_checks, output_times
 from pcml.problems.burgers_periodic import (
     dealiased_cutoff,
     evaluate_fourier,
@@ -45,13 +46,13 @@ NO_OVERWRITE_NOTE = "overwrite_last=0: a and u are the true values at every x_j 
 
 
 def _check_periodic_args(nu: float, dt: float, n_fine: int, n_modes: int, chunk_size: int, seed: int) -> None:
-    _check_positive(nu=nu, dt=dt)
-    _check_count("chunk_size", chunk_size, 1)
-    _check_count("seed", seed, 0)
-    _check_count("n_fine", n_fine, 8)
+    check_positive(nu=nu, dt=dt)
+    check_count("chunk_size", chunk_size, 1)
+    check_count("seed", seed, 0)
+    check_count("n_fine", n_fine, 8)
     if n_fine % 2:
         raise ValueError(f"n_fine must be even, got {n_fine}")
-    _check_count("n_modes", n_modes, 1)
+    check_count("n_modes", n_modes, 1)
     if 2 * n_modes >= n_fine:
         raise ValueError(f"n_modes={n_modes} must be < n_fine / 2 = {n_fine // 2} (the solver's grid)")
 

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import seaborn as sns
 
+from pcml.data.netcdf import current_umask
+
 #: method key -> (display name, colour), in the order of every table and figure (spec §1).
 METHODS: dict[str, tuple[str, str]] = {
     "anp": ("ANP", "#F8766D"),
@@ -95,10 +97,6 @@ def plot_rc() -> dict:
     return rc
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 @contextlib.contextmanager
@@ -113,7 +111,7 @@ def atomic_output(path: str | Path) -> Iterator[Path]:
     os.close(fd)
     try:
         yield Path(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the usual permissions
+        os.chmod(tmp, 0o666 & ~current_umask())  # mkstemp makes 0600; give the file the usual permissions
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
