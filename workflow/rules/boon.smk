@@ -16,7 +16,7 @@ def boon_caption(dataset, bexp=None):
     lines = []
     for kind, name in blocks:
         lines += deviations(BOON[kind][name], PAPER_CONFIG["boon"][kind].get(name, {}), prefix=f"boon.{kind}.{name}.")
-    head = f"Profile {PROFILE}; seed {config['seed']}. "
+    head = f"Profile {PROFILE}; data seed {config['data_seed']}; training seed {BOON['seeds'][0]}. "
     if not lines:
         return head + "All settings of this " + ("experiment and its dataset" if bexp else "dataset") + " are the paper's."
     return head + f"Departures from the paper's settings: " + "; ".join(lines) + "."
@@ -31,7 +31,7 @@ rule generate_boon_dataset:
         data=f"{BOON_DIR}/datasets/{{dataset}}.nc",
     params:
         settings=lambda w: BOON["datasets"][w.dataset],
-        seed=config["seed"],
+        seed=config["data_seed"],
         profile=PROFILE,
     log:
         f"{LOGS}/boon/datasets/{{dataset}}.log",
@@ -88,12 +88,12 @@ rule train_operator:
         },
         n_train=lambda w: BOON["experiments"][w.bexp]["n_train"],
         n_test=lambda w: BOON["experiments"][w.bexp]["n_test"],
-        train=lambda w: {**BOON["experiments"][w.bexp]["train"], "select": "last", "seed": config["seed"]},
+        train=lambda w: {**BOON["experiments"][w.bexp]["train"], "select": "last", "seed": BOON["seeds"][0]},
         work_dir=lambda w: f"{BOON_DIR}/{w.bexp}/checkpoints/{w.bmethod}-"
         + settings_hash(
             {k: BOON["experiments"][w.bexp][k] for k in ("dataset", "bc_type", "n_train", "n_test", "model", "train")},
             BOON["datasets"][boon_dataset_of(w.bexp)],
-            config["seed"],
+            BOON["seeds"][0],
         ),
         device=config["device"],
     log:

@@ -10,7 +10,7 @@ def pc_caption(experiment):
     """Caption notes shared by every ProbConserv output of this profile."""
     inf = PC["inference"]
     return (
-        f"Profile {PROFILE}; seed {config['seed']}; S = {inf['n_draws']} latent draws; "
+        f"Profile {PROFILE}; data seed {config['data_seed']}; training seed {PC['seeds'][0]}; S = {inf['n_draws']} latent draws; "
         f"inference_dropout = {str(inf['inference_dropout']).lower()}; "
         f"ProbConserv-ANP sigma_G^2 = {inf['sigma_g2']}. " + paper_deviations("probconserv")
     )
@@ -25,7 +25,7 @@ rule generate_dataset:
     params:
         problem=lambda w: PC["problems"][w.experiment],
         data=PC["data"],
-        seed=config["seed"],
+        seed=config["data_seed"],
         profile=PROFILE,
     log:
         f"{LOGS}/probconserv/{{experiment}}/generate_dataset.log",
@@ -55,10 +55,10 @@ rule train_model:
             "batch_size": PC["anp"]["batch_size"],
             "lr": PC["anp"]["lr"],
             "val_every": PC["anp"]["val_every"],
-            "seed": config["seed"],
+            "seed": PC["seeds"][0],
         },
         work_dir=lambda w: f"{PC_DIR}/{w.experiment}/checkpoints/{w.family}-"
-        + settings_hash(PC["anp"], PC["data"], PC["problems"][w.experiment], config["seed"]),
+        + settings_hash(PC["anp"], PC["data"], PC["problems"][w.experiment], PC["seeds"][0]),
         device=config["device"],
     log:
         f"{LOGS}/probconserv/{{experiment}}/train_{{family}}.log",
@@ -85,7 +85,7 @@ rule apply_constraint:
     params:
         methods=PC_METHODS,
         inference={k: v for k, v in PC["inference"].items() if k != "methods"},
-        seed=config["seed"],
+        seed=PC["seeds"][0],
         device=config["device"],
     log:
         f"{LOGS}/probconserv/{{experiment}}/apply_constraint.log",

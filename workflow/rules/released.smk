@@ -73,7 +73,7 @@ rule apply_constraint_released:
             **{k: v for k, v in PC["inference"].items() if k != "methods"},
             "inference_dropout": DROPOUT[w.dropout],
         },
-        seed=config["seed"],
+        seed=PC["seeds"][0],
         device=config["device"],
     log:
         f"{LOGS}/probconserv/released/{{experiment}}/apply_constraint_dropout_{{dropout}}.log",
@@ -127,7 +127,7 @@ rule make_table_released:
             f"on their released test set, scored by this suite: CE, LL and MSE at t = "
             f"{PC['problems'][w.experiment]['t_star']} on {PC['data']['grid_nx']} grid points, mean (SE) over the "
             f"test functions of each parameter value; S = {PC['inference']['n_draws']} latent draws; "
-            f"inference_dropout = {'true' if DROPOUT[w.dropout] else 'false'}; seed {config['seed']}."
+            f"inference_dropout = {'true' if DROPOUT[w.dropout] else 'false'}; seed {PC['seeds'][0]}."
         ),
     log:
         f"{LOGS}/tables/probconserv_{{experiment}}_released_dropout_{{dropout}}.log",
