@@ -11,13 +11,8 @@ from pcml.models.released import (load_released_anp, load_released_state_dict, r
                                   translate_state_dict)
 
 
-def reference_dir() -> Path | None:
-    env = os.environ.get("PCML_REFERENCE_DIR")
-    path = Path(env) if env else Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "probconserv"
-    return path if path.is_dir() else None
+from conftest import REF
 
-
-REF = reference_dir()
 needs_reference = pytest.mark.skipif(REF is None, reason="released ProbConserv files (shared/reference/probconserv "
                                                          "or $PCML_REFERENCE_DIR) not available")
 RELEASED = ["pme/anp.pt", "pme/softc.pt", "stefan/anp.pt"]

@@ -1,5 +1,4 @@
 """The Snakemake DAG: dry runs of every profile, config errors, and the smoke DAG end to end."""
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -9,28 +8,15 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from test_released import REF
+from conftest import REF, SMOKE, copy_workflow, snakemake
 
-REPO = Path(__file__).resolve().parents[1]
 PROFILES = ["paper", "quick", "smoke"]
-
-
-def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    cmd = [sys.executable, "-m", "snakemake", "--directory", str(workdir), "--snakefile",
-           str(workdir / "Snakefile"), *args]
-    proc = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True)
-    if check and proc.returncode != 0:
-        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
-    return proc
 
 
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory) -> Path:
-    """A copy of the workflow (Snakefile + workflow/) so runs do not touch the checkout's results."""
-    root = tmp_path_factory.mktemp("wf")
-    shutil.copy(REPO / "Snakefile", root / "Snakefile")
-    shutil.copytree(REPO / "workflow", root / "workflow")
-    return root
+    """A copy of the workflow (Snakefile + workflow/) for dry runs."""
+    return copy_workflow(tmp_path_factory.mktemp("wf") / "wf")
 
 
 @pytest.mark.parametrize("profile", PROFILES)
@@ -57,16 +43,6 @@ def test_out_of_range_value_stops_with_its_name(workdir):
     proc = snakemake(workdir, "-n", "--configfile", str(bad), check=False)
     assert proc.returncode != 0
     assert "probconserv.problems.stefan.t_star" in proc.stdout + proc.stderr
-
-
-SMOKE = ["--configfile", "workflow/config/smoke.yaml"] + (
-    ["--config", f"official_models_dir={REF}"] if REF is not None else [])
-
-
-@pytest.fixture(scope="module")
-def smoke_run(workdir):
-    snakemake(workdir, "--cores", "2", *SMOKE)
-    return workdir
 
 
 @pytest.mark.smoke
