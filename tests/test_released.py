@@ -1,6 +1,4 @@
 """Loading the authors' released ProbConserv ANPs through the explicit key mapping."""
-import os
-from pathlib import Path
 
 import numpy as np
 import pytest
