@@ -4,6 +4,7 @@ import math
 import pytest
 import torch
 
+from pcml.models.dropout import SeededDropout, dropout_rng
 from pcml.training.loop import TrainSettings, epoch_permutation, fit
 
 
@@ -21,7 +22,7 @@ def problem():
 def run(work_dir, settings, kill_at=None):
     x, y = problem()
     torch.manual_seed(123)
-    model = torch.nn.Sequential(torch.nn.Linear(3, 8), torch.nn.Dropout(0.2), torch.nn.Linear(8, 1))
+    model = torch.nn.Sequential(torch.nn.Linear(3, 8), SeededDropout(0.2), torch.nn.Linear(8, 1))
     calls = {"n": 0}
 
     def step_loss(m, idx, gen):
@@ -29,7 +30,10 @@ def run(work_dir, settings, kill_at=None):
         if kill_at is not None and calls["n"] == kill_at:
             raise Killed
         noise = torch.randn(len(idx), generator=gen)  # consumes the loop's generator, like latent draws
-        return ((m(x[idx]).squeeze(-1) - y[idx] + 1e-3 * noise) ** 2).mean()
+        with dropout_rng(gen):  # dropout masks from the same generator, as in the ANP objective
+            pred = m(x[idx]).squeeze(-1)
+        torch.rand(7)  # global RNG traffic between steps must not matter
+        return ((pred - y[idx] + 1e-3 * noise) ** 2).mean()
 
     def validate(m):
         return float(((m(x).squeeze(-1) - y) ** 2).mean())
@@ -62,7 +66,7 @@ def test_best_selection_returns_lowest_validation_weights(tmp_path):
     vals = [h["val_loss"] for h in hist if not math.isnan(h["val_loss"])]
     assert len(vals) == 3 and min(vals) < vals[0]
     x, y = problem()
-    model = torch.nn.Sequential(torch.nn.Linear(3, 8), torch.nn.Dropout(0.2), torch.nn.Linear(8, 1)).eval()
+    model = torch.nn.Sequential(torch.nn.Linear(3, 8), SeededDropout(0.2), torch.nn.Linear(8, 1)).eval()
     model.load_state_dict(state_best)
     assert float(((model(x).squeeze(-1) - y) ** 2).mean().detach()) == pytest.approx(min(vals), rel=1e-6)
     model.load_state_dict(state_last)

@@ -18,7 +18,9 @@ import torch
 import xarray as xr
 from tqdm.auto import tqdm
 
+from pcml import seeding
 from pcml.constraints.conservation import aggregate_draws, hardc_update, probconserv_update, trapezoid_weights
+from pcml.models.dropout import dropout_rng
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +95,7 @@ def predict_functions(
     slices_per_pass = max(1, settings.max_points_per_pass // (settings.n_draws * n_x))
     out = {m: {"mean": np.empty((n_f, n_t, n_x)), "sd": np.empty((n_f, n_t, n_x))} for m in methods}
     model.train(settings.inference_dropout)
+    identity = str(truth.attrs.get("experiment", ""))
     options = {"sigma_g2": settings.sigma_g2}
     chunks = [slice(s, min(s + slices_per_pass, n_t)) for s in range(0, n_t, slices_per_pass)]
     bar = tqdm(total=n_f * len(chunks), desc="predict", disable=not progress, mininterval=30.0)
@@ -105,10 +108,14 @@ def predict_functions(
                 tt, xx = np.meshgrid(t[sl], x, indexing="ij")
                 x_t = torch.as_tensor(np.stack([tt.ravel(), xx.ravel()], -1), dtype=torch.float32,
                                       device=device)[None]
-                # Same latent seed for every chunk of a function: in eval mode each draw
-                # keeps one z across all time slices.
-                gen = torch.Generator(device=device).manual_seed(settings.seed * 1_000_003 + f)
-                mu, sigma = model.predict_draws(x_c, y_c, x_t, settings.n_draws, generator=gen)
+                # The function's generator is re-seeded for every chunk, so each draw keeps one z
+                # (and, with MC dropout, one set of context-path masks) across all time slices;
+                # the masks of the target path come from one generator per time slice.
+                gen = seeding.generator(settings.seed, "draws", identity, f, device=device)
+                slice_gens = [seeding.generator(settings.seed, "targets", identity, f, i, device=device)
+                              for i in range(sl.start, sl.stop)]
+                with dropout_rng(gen, slice_gens, target_block=n_x):
+                    mu, sigma = model.predict_draws(x_c, y_c, x_t, settings.n_draws, generator=gen)
                 mu = mu[:, 0].double().cpu().numpy().reshape(settings.n_draws, -1, n_x)
                 var = (sigma[:, 0].double().cpu().numpy() ** 2).reshape(settings.n_draws, -1, n_x)
                 for m in methods:

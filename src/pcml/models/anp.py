@@ -46,7 +46,8 @@ class DeterministicEncoder(nn.Module):
         super().__init__()
         self.embed = xavier_linear(dim_x + dim_y, num_hidden)
         self.self_attn = nn.ModuleList([Attention(num_hidden, num_heads, dropout) for _ in range(2)])
-        self.cross_attn = nn.ModuleList([Attention(num_hidden, num_heads, dropout) for _ in range(2)])
+        self.cross_attn = nn.ModuleList([Attention(num_hidden, num_heads, dropout, target_queries=True)
+                                         for _ in range(2)])
         self.key_proj = xavier_linear(dim_x, num_hidden)
         self.query_proj = xavier_linear(dim_x, num_hidden)
 

@@ -7,6 +7,8 @@ import math
 import torch
 from torch import nn
 
+from pcml.models.dropout import SeededDropout
+
 
 def xavier_linear(n_in: int, n_out: int, bias: bool = True, gain: str = "linear") -> nn.Linear:
     """nn.Linear with Xavier-uniform weights (gain of ``gain``) and PyTorch's default bias init."""
@@ -22,9 +24,12 @@ class Attention(nn.Module):
     Q, K, V projections without bias; heads split H into ``num_heads`` blocks (hidden index
     = head * d + j); softmax over keys; dropout on the attention weights; the output is
     LayerNorm(query + Dropout(Linear(2H -> H)([query, attention]))).
+    ``target_queries``: the queries are target points, so both dropouts draw their masks from the
+    target stream of ``pcml.models.dropout`` (per block of target points); else the context stream.
     """
 
-    def __init__(self, num_hidden: int, num_heads: int = 4, dropout: float = 0.1) -> None:
+    def __init__(self, num_hidden: int, num_heads: int = 4, dropout: float = 0.1,
+                 target_queries: bool = False) -> None:
         super().__init__()
         if num_hidden % num_heads:
             raise ValueError(f"num_hidden={num_hidden} must be a multiple of num_heads={num_heads}")
@@ -33,9 +38,9 @@ class Attention(nn.Module):
         self.key = xavier_linear(num_hidden, num_hidden, bias=False)
         self.value = xavier_linear(num_hidden, num_hidden, bias=False)
         self.query = xavier_linear(num_hidden, num_hidden, bias=False)
-        self.attn_dropout = nn.Dropout(dropout)
+        self.attn_dropout = SeededDropout(dropout, target_axis=-2 if target_queries else None)
         self.out = xavier_linear(2 * num_hidden, num_hidden)
-        self.out_dropout = nn.Dropout(dropout)
+        self.out_dropout = SeededDropout(dropout, target_axis=-2 if target_queries else None)
         self.norm = nn.LayerNorm(num_hidden)
 
     def _split(self, h: torch.Tensor) -> torch.Tensor:

@@ -12,6 +12,8 @@ import xarray as xr
 
 from pcml.data.netcdf import read_netcdf, write_csv
 from pcml.models import build_model
+from pcml.models.dropout import dropout_rng
+from pcml.seeding import seeded_init
 from pcml.training.loop import TrainSettings, fit, resolve_device
 
 log = logging.getLogger(__name__)
@@ -41,8 +43,9 @@ def function_tensors(ds: xr.Dataset, device: torch.device | str = "cpu") -> dict
 def anp_objective(model: torch.nn.Module, data: dict[str, torch.Tensor], index: torch.Tensor,
                   generator: torch.Generator) -> torch.Tensor:
     """The ANP training loss (summed NLL + KL) on the functions ``index`` of ``data``."""
-    return model.loss(data["x_context"][index], data["y_context"][index],
-                      data["x_target"][index], data["y_target"][index], generator=generator)["loss"]
+    with dropout_rng(generator):  # latent draw and dropout masks from the one seeded generator
+        return model.loss(data["x_context"][index], data["y_context"][index],
+                          data["x_target"][index], data["y_target"][index], generator=generator)["loss"]
 
 
 def validation_loss(model: torch.nn.Module, data: dict[str, torch.Tensor], batch_size: int) -> float:
@@ -82,8 +85,8 @@ def train_anp(
     dev = resolve_device(device)
     train = function_tensors(read_netcdf(train_path, SPLIT_VARIABLES), dev)
     valid = function_tensors(read_netcdf(valid_path, SPLIT_VARIABLES), dev)
-    torch.manual_seed(settings.seed)
-    model = build_model(model_name, **model_kwargs)
+    with seeded_init(settings.seed):
+        model = build_model(model_name, **model_kwargs)
     n_params = sum(p.numel() for p in model.parameters())
     log.info("training %s (%d parameters) on %s: %d train / %d valid functions, %s",
              model_name, n_params, dev, train["x_context"].shape[0], valid["x_context"].shape[0], settings)

@@ -6,7 +6,9 @@
 
 Every epoch visits the training items in a permutation drawn from (seed, epoch), so a run
 resumed from a checkpoint taken mid-epoch replays exactly the batches a run without
-interruption would have seen. The state (model, optimiser, scheduler, RNGs, history) is
+interruption would have seen. Every other random draw of a step (latent samples, dropout
+masks) comes from the one ``generator`` handed to ``step_loss``, seeded from the training seed
+and saved in the checkpoint; torch's and numpy's global generators are never used. The state (model, optimiser, scheduler, RNGs, history) is
 written atomically to ``work_dir/checkpoint.pt`` every ``checkpoint_seconds`` and at every
 validation; a killed job continues from there when it is started again.
 """
@@ -24,6 +26,8 @@ from typing import Callable
 import numpy as np
 import torch
 from tqdm.auto import tqdm
+
+from pcml.seeding import derive_seed
 
 log = logging.getLogger(__name__)
 
@@ -71,12 +75,6 @@ def resolve_device(name: str = "auto") -> torch.device:
     return device
 
 
-def seed_everything(seed: int) -> None:
-    """Seed torch (CPU and CUDA) and numpy's legacy global generator."""
-    torch.manual_seed(seed)
-    np.random.seed(seed % 2**32)
-
-
 def epoch_permutation(seed: int, epoch: int, n_items: int) -> torch.Tensor:
     """The order in which epoch ``epoch`` visits ``n_items`` items: (n_items,) int64."""
     g = torch.Generator().manual_seed(int(seed) * 1_000_003 + int(epoch))
@@ -122,16 +120,14 @@ def fit(
         state = _load_checkpoint(ckpt_path, model, optimiser, scheduler, generator, settings)
         log.info("resumed from %s at epoch %d, step %d", ckpt_path, state["epoch"], state["step_in_epoch"])
     else:
-        seed_everything(settings.seed)
-        generator.manual_seed(settings.seed)
+        generator.manual_seed(derive_seed(settings.seed, "train"))
 
     def save() -> None:
         _atomic_save({
             **{k: state[k] for k in ("epoch", "step_in_epoch", "history", "epoch_losses", "best_val", "best_state")},
             "model": model.state_dict(), "optimiser": optimiser.state_dict(),
             "scheduler": scheduler.state_dict() if scheduler else None,
-            "generator": generator.get_state(), "torch_rng": torch.get_rng_state(),
-            "cuda_rng": torch.cuda.get_rng_state_all() if device.type == "cuda" else None,
+            "generator": generator.get_state(),
             "settings": asdict(settings),
         }, ckpt_path)
 
@@ -199,9 +195,6 @@ def _load_checkpoint(path: Path, model, optimiser, scheduler, generator, setting
     if scheduler and ckpt["scheduler"]:
         scheduler.load_state_dict(ckpt["scheduler"])
     generator.set_state(ckpt["generator"])
-    torch.set_rng_state(ckpt["torch_rng"])
-    if ckpt.get("cuda_rng") is not None and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(ckpt["cuda_rng"])
     return {k: ckpt[k] for k in ("epoch", "step_in_epoch", "history", "epoch_losses", "best_val", "best_state")}
 
 

@@ -20,6 +20,7 @@ import xarray as xr
 from pcml.data.netcdf import read_netcdf, write_csv
 from pcml.evaluation.boon_metrics import relative_l2_loss_sum
 from pcml.models import build_model
+from pcml.seeding import seeded_init
 from pcml.training.anp import save_model
 from pcml.training.loop import TrainSettings, fit, resolve_device
 
@@ -132,8 +133,8 @@ def train_operator(
 
     a_tr, u_tr, bc_tr = tensors(train_sl)
     a_te, u_te, bc_te = tensors(test_sl)
-    torch.manual_seed(settings.seed)  # the initial weights
-    model = build_model(model_name, **model_kwargs).to(dev)
+    with seeded_init(settings.seed):  # the initial weights: the same for FNO and BOON (paired runs)
+        model = build_model(model_name, **model_kwargs).to(dev)
     n_params = sum(p.numel() for p in model.parameters())
     log.info("%s: %s with %d parameters, %d train / %d test samples on %s", label, model_name, n_params,
              a_tr.shape[0], a_te.shape[0], dev)
