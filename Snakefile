@@ -10,6 +10,9 @@ min_version("8.0")
 configfile: "workflow/config/paper.yaml"
 
 
+report: "workflow/report/workflow.rst"
+
+
 try:
     validate_schema(config, workflow.source_path("workflow/config/schema.yaml"))
 except ConfigError as exc:
@@ -20,6 +23,8 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/probconserv.smk"
 include: "workflow/rules/released.smk"
 include: "workflow/rules/boon.smk"
+include: "workflow/rules/scorecard.smk"
+include: "workflow/rules/manifest.smk"
 
 
 rule all:
@@ -28,3 +33,6 @@ rule all:
         rules.probconserv.input,
         rules.probconserv_released.input,
         rules.boon.input,
+        rules.make_scorecard.output,
+        rules.write_manifest.output,
+        rules.plot_rule_costs.output,

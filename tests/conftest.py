@@ -43,7 +43,18 @@ def snakemake(workdir: Path, *args: str, check: bool = True, env: dict | None = 
 
 @pytest.fixture(scope="session")
 def smoke_run(tmp_path_factory) -> Path:
-    """A folder in which the whole smoke DAG has run once (`snakemake --cores 2` on smoke.yaml)."""
-    root = copy_workflow(tmp_path_factory.mktemp("smoke") / "wf")
+    """A folder in which the whole smoke DAG has run once (`snakemake --cores 2` on smoke.yaml).
+
+    ``$PCML_SMOKE_DIR`` names a folder to reuse instead of a fresh one (a developer's shortcut when
+    re-running the smoke tests: the workflow files there are refreshed and the DAG completed).
+    Tests must not change this folder: they copy it when they need to break something.
+    """
+    reuse = os.environ.get("PCML_SMOKE_DIR")
+    if reuse:
+        root = Path(reuse)
+        shutil.rmtree(root / "workflow", ignore_errors=True)
+        copy_workflow(root)
+    else:
+        root = copy_workflow(tmp_path_factory.mktemp("smoke") / "wf")
     snakemake(root, "--cores", "2", *SMOKE)
     return root

@@ -29,3 +29,20 @@ def test_mean_and_se_by_hand():
     assert se == pytest.approx(math.sqrt(14 / 3) / 2)
     _, sd1, se1 = mean_and_se(np.array([[1.0, 2.0]]))
     assert np.isnan(sd1).all() and np.isnan(se1).all()
+
+
+def test_combine_seeds_by_hand():
+    import pandas as pd
+
+    from pcml.evaluation.metrics import combine_seeds
+
+    keys = ["method", "metric"]
+    seeds = [pd.DataFrame({"method": ["anp", "anp"], "metric": ["mse", "ce"], "mean": [1.0, 4.0], "se": [9, 9]}),
+             pd.DataFrame({"method": ["anp", "anp"], "metric": ["ce", "mse"], "mean": [6.0, 3.0], "se": [9, 9]})]
+    out = combine_seeds(seeds, keys).set_index(keys)
+    assert out.loc[("anp", "mse"), "mean"] == 2.0 and out.loc[("anp", "ce"), "mean"] == 5.0
+    assert np.isclose(out.loc[("anp", "mse"), "sd"], np.sqrt(2.0))  # values 1 and 3
+    assert np.isclose(out.loc[("anp", "mse"), "se"], 1.0) and (out["n"] == 2).all()
+    assert combine_seeds(seeds[:1], keys) is not None and combine_seeds(seeds[:1], keys)["se"].tolist() == [9, 9]
+    with pytest.raises(ValueError, match="other rows"):
+        combine_seeds([seeds[0], seeds[1].iloc[:1]], keys)

@@ -35,8 +35,13 @@ def validate_schema(config: Mapping[str, Any], schema_path: str) -> None:
     if errors:
         lines = []
         for err in errors:
-            key = ".".join(str(p) for p in err.absolute_path) or "<top level>"
-            lines.append(f"  {key}: {err.message}")
+            key = ".".join(str(p) for p in err.absolute_path)
+            if err.validator == "additionalProperties" and isinstance(err.instance, dict):
+                known = sorted(err.schema.get("properties", {}))
+                for name in sorted(set(err.instance) - set(known)):
+                    lines.append(f"  {'.'.join([key, name]) if key else name}: unknown key (known here: {known})")
+                continue
+            lines.append(f"  {key or '<top level>'}: {err.message}")
         raise ConfigError("configuration does not match workflow/config/schema.yaml:\n" + "\n".join(lines))
 
 

@@ -30,6 +30,7 @@ wildcard_constraints:
         if fig["experiment"] in config["probconserv"]["experiments"]
     ) or "NONE",
     ext="png|pdf",
+    seed=r"\d+",
 
 
 def settings_hash(*objects):

@@ -4,13 +4,23 @@ PC = config["probconserv"]
 PC_DIR = f"{RESULTS}/probconserv"
 PC_METHODS = PC["inference"]["methods"]
 PC_FIGURES = [name for name, fig in PC["figures"].items() if fig["experiment"] in PC["experiments"]]
+PC_SEEDS = PC["seeds"]
+PC_RUN = f"{PC_DIR}/{{experiment}}/seed{{seed}}"  # everything that depends on the training seed
+
+
+def pc_seed_note():
+    """How the table cells aggregate: over test functions (one seed) or over training seeds."""
+    if len(PC_SEEDS) == 1:
+        return f"one training seed ({PC_SEEDS[0]}): mean (SE) over the test functions of each value"
+    return (f"mean (SE) over {len(PC_SEEDS)} training seeds {PC_SEEDS} of the per-seed means over "
+            f"the test functions")
 
 
 def pc_caption(experiment):
     """Caption notes shared by every ProbConserv output of this profile."""
     inf = PC["inference"]
     return (
-        f"Profile {PROFILE}; data seed {config['data_seed']}; training seed {PC['seeds'][0]}; S = {inf['n_draws']} latent draws; "
+        f"Profile {PROFILE}; data seed {config['data_seed']}; training seeds {PC_SEEDS}; S = {inf['n_draws']} latent draws; "
         f"inference_dropout = {str(inf['inference_dropout']).lower()}; "
         f"ProbConserv-ANP sigma_G^2 = {inf['sigma_g2']}. " + paper_deviations("probconserv")
     )
@@ -46,8 +56,8 @@ rule train_model:
         train=rules.generate_dataset.output.train,
         valid=rules.generate_dataset.output.valid,
     output:
-        model=f"{PC_DIR}/{{experiment}}/models/{{family}}.pt",
-        history=f"{PC_DIR}/{{experiment}}/models/{{family}}_history.csv",
+        model=f"{PC_RUN}/models/{{family}}.pt",
+        history=f"{PC_RUN}/models/{{family}}_history.csv",
     params:
         model_kwargs=lambda w: {"num_hidden": PC["anp"]["num_hidden"]},
         train=lambda w: {
@@ -55,49 +65,49 @@ rule train_model:
             "batch_size": PC["anp"]["batch_size"],
             "lr": PC["anp"]["lr"],
             "val_every": PC["anp"]["val_every"],
-            "seed": PC["seeds"][0],
+            "seed": int(w.seed),
         },
-        work_dir=lambda w: f"{PC_DIR}/{w.experiment}/checkpoints/{w.family}-"
-        + settings_hash(PC["anp"], PC["data"], PC["problems"][w.experiment], PC["seeds"][0]),
+        work_dir=lambda w: f"{PC_DIR}/{w.experiment}/seed{w.seed}/checkpoints/{w.family}-"
+        + settings_hash(PC["anp"], PC["data"], PC["problems"][w.experiment], config["data_seed"], int(w.seed)),
         device=config["device"],
     log:
-        f"{LOGS}/probconserv/{{experiment}}/train_{{family}}.log",
+        f"{LOGS}/probconserv/{{experiment}}/seed{{seed}}/train_{{family}}.log",
     benchmark:
-        f"{BENCHMARKS}/probconserv/{{experiment}}/train_{{family}}.tsv"
+        f"{BENCHMARKS}/probconserv/{{experiment}}/seed{{seed}}/train_{{family}}.tsv"
     threads: config["threads"]
     resources:
         mem_mb=4000,
         runtime=60 * 24,
         gpu=0,
     message:
-        "ProbConserv {wildcards.experiment}: training {wildcards.family} (resumes from its checkpoint)"
+        "ProbConserv {wildcards.experiment}, seed {wildcards.seed}: training {wildcards.family} (resumes from its checkpoint)"
     script:
         "../scripts/train_model.py"
 
 
 rule apply_constraint:
     input:
-        model=f"{PC_DIR}/{{experiment}}/models/anp.pt",
+        model=f"{PC_RUN}/models/anp.pt",
         test=rules.generate_dataset.output.test,
         truth=rules.generate_dataset.output.truth,
     output:
-        [f"{PC_DIR}/{{experiment}}/predictions/{m}.nc" for m in PC_METHODS],
+        [f"{PC_RUN}/predictions/{m}.nc" for m in PC_METHODS],
     params:
         methods=PC_METHODS,
         inference={k: v for k, v in PC["inference"].items() if k != "methods"},
-        seed=PC["seeds"][0],
+        seed=lambda w: int(w.seed),
         device=config["device"],
     log:
-        f"{LOGS}/probconserv/{{experiment}}/apply_constraint.log",
+        f"{LOGS}/probconserv/{{experiment}}/seed{{seed}}/apply_constraint.log",
     benchmark:
-        f"{BENCHMARKS}/probconserv/{{experiment}}/apply_constraint.tsv"
+        f"{BENCHMARKS}/probconserv/{{experiment}}/seed{{seed}}/apply_constraint.tsv"
     threads: config["threads"]
     resources:
         mem_mb=8000,
         runtime=60 * 6,
         gpu=0,
     message:
-        "ProbConserv {wildcards.experiment}: one inference pass for {params.methods}"
+        "ProbConserv {wildcards.experiment}, seed {wildcards.seed}: one inference pass for {params.methods}"
     script:
         "../scripts/apply_constraint.py"
 
@@ -107,29 +117,30 @@ rule evaluate_predictions:
         truth=rules.generate_dataset.output.truth,
         predictions=rules.apply_constraint.output,
     output:
-        metrics=f"{PC_DIR}/{{experiment}}/metrics.csv",
+        metrics=f"{PC_RUN}/metrics.csv",
     params:
         methods=PC_METHODS,
     log:
-        f"{LOGS}/probconserv/{{experiment}}/evaluate_predictions.log",
+        f"{LOGS}/probconserv/{{experiment}}/seed{{seed}}/evaluate_predictions.log",
     benchmark:
-        f"{BENCHMARKS}/probconserv/{{experiment}}/evaluate_predictions.tsv"
+        f"{BENCHMARKS}/probconserv/{{experiment}}/seed{{seed}}/evaluate_predictions.tsv"
     threads: 1
     resources:
         mem_mb=4000,
         runtime=30,
     message:
-        "ProbConserv {wildcards.experiment}: MSE, LL and CE at every grid time"
+        "ProbConserv {wildcards.experiment}, seed {wildcards.seed}: MSE, LL and CE at every grid time"
     script:
         "../scripts/evaluate_predictions.py"
 
 
 rule make_table:
     input:
-        metrics=rules.evaluate_predictions.output.metrics,
+        metrics=expand(f"{PC_RUN}/metrics.csv", seed=PC_SEEDS, allow_missing=True),
         paper="workflow/resources/paper_numbers/probconserv.csv",
     output:
-        csv=f"{RESULTS}/tables/probconserv_{{experiment}}.csv",
+        csv=report(f"{RESULTS}/tables/probconserv_{{experiment}}.csv", caption="../report/caption.rst",
+                   category="2. ProbConserv", subcategory="{experiment}", labels={"output": "table"}),
         md=f"{RESULTS}/tables/probconserv_{{experiment}}.md",
         tex=f"{RESULTS}/tables/probconserv_{{experiment}}.tex",
     params:
@@ -137,7 +148,7 @@ rule make_table:
         methods=PC_METHODS,
         caption=lambda w: (
             f"ProbConserv {w.experiment}: CE, LL and MSE at t = {PC['problems'][w.experiment]['t_star']}, "
-            f"mean (SE) over {PC['data']['n_test_per_value']} test functions per parameter value. "
+            f"{PC['data']['n_test_per_value']} test functions per parameter value; {pc_seed_note()}. "
             + pc_caption(w.experiment)
         ),
     log:
@@ -159,7 +170,7 @@ def figure_inputs(wildcards):
     exp = fig["experiment"]
     return {
         "truth": f"{PC_DIR}/{exp}/truth.nc",
-        "predictions": [f"{PC_DIR}/{exp}/predictions/{m}.nc" for m in PC_METHODS],
+        "predictions": [f"{PC_DIR}/{exp}/seed{PC_SEEDS[0]}/predictions/{m}.nc" for m in PC_METHODS],
     }
 
 
@@ -167,13 +178,16 @@ rule plot_figure:
     input:
         unpack(figure_inputs),
     output:
-        png=f"{FIGURES}/probconserv/{{figure}}.png",
+        png=report(f"{FIGURES}/probconserv/{{figure}}.png", caption="../report/caption.rst",
+                   category="2. ProbConserv", subcategory=lambda w: PC["figures"][w.figure]["experiment"],
+                   labels={"output": "figure", "name": "{figure}"}),
         pdf=f"{FIGURES}/probconserv/{{figure}}.pdf",
         caption=f"{FIGURES}/probconserv/{{figure}}.caption.txt",
     params:
         figure=lambda w: PC["figures"][w.figure],
         methods=PC_METHODS,
-        caption=lambda w: PC["figures"][w.figure]["caption"] + " " + pc_caption(PC["figures"][w.figure]["experiment"]),
+        caption=lambda w: (PC["figures"][w.figure]["caption"] + f" Predictions of training seed {PC_SEEDS[0]}. "
+                           + pc_caption(PC["figures"][w.figure]["experiment"])),
     log:
         f"{LOGS}/figures/probconserv_{{figure}}.log",
     benchmark:

@@ -116,7 +116,9 @@ rule make_table_released:
     input:
         metrics=rules.evaluate_released.output.metrics,
     output:
-        csv=f"{RESULTS}/tables/probconserv_{{experiment}}_released_dropout_{{dropout}}.csv",
+        csv=report(f"{RESULTS}/tables/probconserv_{{experiment}}_released_dropout_{{dropout}}.csv",
+                   caption="../report/caption.rst", category="2. ProbConserv", subcategory="{experiment}",
+                   labels={"output": "table", "models": "released, dropout {dropout}"}),
         md=f"{RESULTS}/tables/probconserv_{{experiment}}_released_dropout_{{dropout}}.md",
         tex=f"{RESULTS}/tables/probconserv_{{experiment}}_released_dropout_{{dropout}}.tex",
     params:

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pcml.evaluation.metrics import combine_seeds
 from pcml.outputs.style import METHODS, display_name, ordered, param_label, tex_escape, write_text_atomic
 
 log = logging.getLogger(__name__)
@@ -163,10 +164,13 @@ def _build(long: pd.DataFrame, param_name: str, params: np.ndarray):
     return labels, np.array(texts, dtype=object).T, np.array(bold, dtype=bool).T, plain_cols, tex_cols
 
 
-def make_results_table(metrics_csv: str | Path, *, experiment: str, t_star: float, methods: list[str],
+def make_results_table(metrics_csv: str | Path | list[str | Path], *, experiment: str, t_star: float, methods: list[str],
                        caption: str, out_csv: str | Path, out_md: str | Path, out_tex: str | Path,
                        paper_csv: str | Path | None = None) -> pd.DataFrame:
     """Write the results table of one experiment at t = ``t_star`` as CSV, Markdown and LaTeX.
+
+    ``metrics_csv``: one metrics file, or one per training seed; with several, each cell is the mean
+    over seeds of the per-seed means, with its SE over seeds (``combine_seeds``).
 
     ``out_csv``: the long format at t* (columns ``LONG_COLUMNS``; ``source`` is "reproduced" or "paper",
     raw units). ``out_md``: caption line, a Markdown table, and a note on scales, bold and paper rows.
@@ -179,7 +183,12 @@ def make_results_table(metrics_csv: str | Path, *, experiment: str, t_star: floa
     methods = ordered(methods)
     if not methods:
         raise ValueError("make_results_table: no methods given")
-    metrics = _read_csv(metrics_csv, METRICS_COLUMNS, "metrics file")
+    paths = [metrics_csv] if isinstance(metrics_csv, (str, Path)) else list(metrics_csv)
+    frames = [_read_csv(path, METRICS_COLUMNS, "metrics file") for path in paths]
+    metrics = combine_seeds(frames, ["method", "param_name", "param", "t", "metric"]) if frames else None
+    if metrics is None:
+        raise ValueError("make_results_table: no metrics files given")
+    metrics_csv = paths[0] if len(paths) == 1 else f"{len(paths)} per-seed metrics files ({paths[0]}, ...)"
     absent = [m for m in methods if m not in set(metrics["method"])]
     if absent:
         raise ValueError(f"method(s) {absent} not in {metrics_csv} (it has {sorted(set(metrics['method']))})")

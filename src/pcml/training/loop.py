@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import signal
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -171,6 +172,7 @@ def fit(
         if row["val_loss"] == row["val_loss"] or time.monotonic() - last_save > settings.checkpoint_seconds:
             save()
             last_save = time.monotonic()
+        _kill_point(state["epoch"], ckpt_path)
     bar.close()
     save()
     if settings.select == "best" and state["best_state"] is not None:
@@ -196,6 +198,22 @@ def _load_checkpoint(path: Path, model, optimiser, scheduler, generator, setting
         scheduler.load_state_dict(ckpt["scheduler"])
     generator.set_state(ckpt["generator"])
     return {k: ckpt[k] for k in ("epoch", "step_in_epoch", "history", "epoch_losses", "best_val", "best_state")}
+
+
+KILL_ENV = "PCML_KILL_AFTER_EPOCH"
+
+
+def _kill_point(epoch: int, ckpt_path: Path) -> None:
+    """Fault injection for the resume tests: SIGKILL this process after epoch ``$PCML_KILL_AFTER_EPOCH``.
+
+    The kill comes after the epoch's checkpoint (if any) is on disk, as a crash would. Unset (the
+    normal case), nothing happens.
+    """
+    target = os.environ.get(KILL_ENV)
+    if target and int(target) == epoch:
+        log.warning("%s=%s: killing the training process after epoch %d (checkpoint %s exists: %s)",
+                    KILL_ENV, target, epoch, ckpt_path, ckpt_path.exists())
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _is_tty() -> bool:

@@ -1,0 +1,98 @@
+# The reproduction scorecard (every claim of the two papers, judged from the per-seed metrics) and the
+# cost section of the report (wall time and peak memory of every rule, from the benchmark files).
+
+
+def boon_seed_metrics(bexp):
+    """The metrics file of every training seed of a BOON experiment."""
+    return [f"{BOON_DIR}/{bexp}/metrics.csv"]
+
+
+SCORECARD_INPUTS = {
+    "probconserv": {e: expand(f"{PC_RUN}/metrics.csv", experiment=e, seed=PC_SEEDS) for e in PC["experiments"]},
+    "boon": {e: boon_seed_metrics(e) for e in BOON["experiments"]},
+    "released": (
+        {e: f"{RELEASED_OUT}/{e}/metrics_dropout_on.csv" for e in RELEASED_EXPERIMENTS if e in PC["experiments"]}
+        if RELEASED_DIR else {}
+    ),
+}
+
+
+def scorecard_caption():
+    if not config["meaningful_verdicts"]:
+        head = ("Smoke profile: every verdict is 'smoke: not meaningful' (tiny models trained for seconds; "
+                "the values are computed but say nothing about the papers). ")
+    else:
+        head = ""
+    return head + (
+        f"Reproduction scorecard, profile {PROFILE}: each claim of the two papers that the specs name, the "
+        "paper's value, the authors' released ProbConserv models scored by our code (MC dropout on) where they "
+        f"exist, ours (mean ± sd over the training seeds: ProbConserv {PC_SEEDS}, BOON {BOON['seeds']}) and "
+        "the verdict computed from the per-seed values: reproduces (every seed), does not reproduce (no seed), "
+        "mixed across seeds, or not run at this profile. Tests and claims: workflow/resources/claims.yaml."
+    )
+
+
+rule make_scorecard:
+    input:
+        claims="workflow/resources/claims.yaml",
+        probconserv=[p for paths in SCORECARD_INPUTS["probconserv"].values() for p in paths],
+        boon=[p for paths in SCORECARD_INPUTS["boon"].values() for p in paths],
+        released=list(SCORECARD_INPUTS["released"].values()),
+    output:
+        csv=report(f"{RESULTS}/tables/scorecard.csv", caption="../report/caption.rst", category="1. Scorecard",
+                   labels={"output": "table"}),
+        md=f"{RESULTS}/tables/scorecard.md",
+        tex=f"{RESULTS}/tables/scorecard.tex",
+        rst=f"{RESULTS}/tables/scorecard.rst",
+        png=report(f"{FIGURES}/scorecard.png", caption="../report/caption.rst", category="1. Scorecard",
+                   labels={"output": "figure"}),
+        pdf=f"{FIGURES}/scorecard.pdf",
+        caption=f"{FIGURES}/scorecard.caption.txt",
+    params:
+        inputs=SCORECARD_INPUTS,
+        t_stars={e: PC["problems"][e]["t_star"] for e in PC["experiments"]},
+        meaningful=config["meaningful_verdicts"],
+        caption=scorecard_caption(),
+    log:
+        f"{LOGS}/tables/scorecard.log",
+    benchmark:
+        f"{BENCHMARKS}/tables/scorecard.tsv"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    message:
+        "Scorecard: every claim of both papers, judged from the per-seed metrics"
+    script:
+        "../scripts/make_scorecard.py"
+
+
+rule plot_rule_costs:
+    input:
+        # runs after every other product of the profile, then reads the benchmark files they left
+        rules.make_scorecard.output,
+        rules.probconserv.input,
+        rules.probconserv_released.input,
+        rules.boon.input,
+    output:
+        # timings differ from run to run: they live under benchmarks/, outside the manifest
+        csv=f"{BENCHMARKS}/summary/rule_costs.csv",
+        png=report(f"{BENCHMARKS}/summary/rule_costs.png", caption="../report/caption.rst", category="4. Cost"),
+    params:
+        benchmarks=BENCHMARKS,
+        caption=(f"Cost of the jobs of profile {PROFILE}: wall time (s) and peak resident memory (MB) from "
+                 "Snakemake's benchmark files (results/<profile>/benchmarks/, one per job, named after the job's "
+                 "outputs), the 40 longest jobs. A job that did not run in the last invocation shows the "
+                 "benchmark of its last run."),
+    log:
+        f"{LOGS}/plot_rule_costs.log",
+    benchmark:
+        f"{BENCHMARKS}/plot_rule_costs.tsv"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    message:
+        "Cost section: wall time and peak memory per rule"
+    script:
+        "../scripts/plot_rule_costs.py"
