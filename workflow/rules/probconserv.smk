@@ -4,23 +4,27 @@ PC = config["probconserv"]
 PC_DIR = f"{RESULTS}/probconserv"
 PC_METHODS = PC["inference"]["methods"]
 PC_FIGURES = [name for name, fig in PC["figures"].items() if fig["experiment"] in PC["experiments"]]
-PC_SEEDS = PC["seeds"]
+def pc_seeds(experiment):
+    """Training seeds of an experiment: probconserv.experiment_seeds overrides probconserv.seeds."""
+    return PC.get("experiment_seeds", {}).get(experiment, PC["seeds"])
+
+
 PC_RUN = f"{PC_DIR}/{{experiment}}/seed{{seed}}"  # everything that depends on the training seed
 
 
-def pc_seed_note():
+def pc_seed_note(experiment):
     """How the table cells aggregate: over test functions (one seed) or over training seeds."""
-    if len(PC_SEEDS) == 1:
-        return f"one training seed ({PC_SEEDS[0]}): mean (SE) over the test functions of each value"
-    return (f"mean (SE) over {len(PC_SEEDS)} training seeds {PC_SEEDS} of the per-seed means over "
-            f"the test functions")
+    seeds = pc_seeds(experiment)
+    if len(seeds) == 1:
+        return f"one training seed ({seeds[0]}): mean (SE) over the test functions of each value"
+    return f"mean (SE) over {len(seeds)} training seeds {seeds} of the per-seed means over the test functions"
 
 
 def pc_caption(experiment):
     """Caption notes shared by every ProbConserv output of this profile."""
     inf = PC["inference"]
     return (
-        f"Profile {PROFILE}; data seed {config['data_seed']}; training seeds {PC_SEEDS}; S = {inf['n_draws']} latent draws; "
+        f"Profile {PROFILE}; data seed {config['data_seed']}; training seeds {pc_seeds(experiment)}; S = {inf['n_draws']} latent draws; "
         f"inference_dropout = {str(inf['inference_dropout']).lower()}; "
         f"ProbConserv-ANP sigma_G^2 = {inf['sigma_g2']}. " + paper_deviations("probconserv")
     )
@@ -136,7 +140,7 @@ rule evaluate_predictions:
 
 rule make_table:
     input:
-        metrics=expand(f"{PC_RUN}/metrics.csv", seed=PC_SEEDS, allow_missing=True),
+        metrics=lambda w: expand(f"{PC_RUN}/metrics.csv", experiment=w.experiment, seed=pc_seeds(w.experiment)),
         paper="workflow/resources/paper_numbers/probconserv.csv",
     output:
         csv=report(f"{RESULTS}/tables/probconserv_{{experiment}}.csv", caption="../report/caption.rst",
@@ -148,7 +152,7 @@ rule make_table:
         methods=PC_METHODS,
         caption=lambda w: (
             f"ProbConserv {w.experiment}: CE, LL and MSE at t = {PC['problems'][w.experiment]['t_star']}, "
-            f"{PC['data']['n_test_per_value']} test functions per parameter value; {pc_seed_note()}. "
+            f"{PC['data']['n_test_per_value']} test functions per parameter value; {pc_seed_note(w.experiment)}. "
             + pc_caption(w.experiment)
         ),
     log:
@@ -170,7 +174,7 @@ def figure_inputs(wildcards):
     exp = fig["experiment"]
     return {
         "truth": f"{PC_DIR}/{exp}/truth.nc",
-        "predictions": [f"{PC_DIR}/{exp}/seed{PC_SEEDS[0]}/predictions/{m}.nc" for m in PC_METHODS],
+        "predictions": [f"{PC_DIR}/{exp}/seed{pc_seeds(exp)[0]}/predictions/{m}.nc" for m in PC_METHODS],
     }
 
 
@@ -186,7 +190,7 @@ rule plot_figure:
     params:
         figure=lambda w: PC["figures"][w.figure],
         methods=PC_METHODS,
-        caption=lambda w: (PC["figures"][w.figure]["caption"] + f" Predictions of training seed {PC_SEEDS[0]}. "
+        caption=lambda w: (PC["figures"][w.figure]["caption"] + f" Predictions of training seed {pc_seeds(PC['figures'][w.figure]['experiment'])[0]}. "
                            + pc_caption(PC["figures"][w.figure]["experiment"])),
     log:
         f"{LOGS}/figures/probconserv_{{figure}}.log",

@@ -8,7 +8,7 @@ def boon_seed_metrics(bexp):
 
 
 SCORECARD_INPUTS = {
-    "probconserv": {e: expand(f"{PC_RUN}/metrics.csv", experiment=e, seed=PC_SEEDS) for e in PC["experiments"]},
+    "probconserv": {e: expand(f"{PC_RUN}/metrics.csv", experiment=e, seed=pc_seeds(e)) for e in PC["experiments"]},
     "boon": {e: boon_seed_metrics(e) for e in BOON["experiments"]},
     "released": (
         {e: f"{RELEASED_OUT}/{e}/metrics_dropout_on.csv" for e in RELEASED_EXPERIMENTS if e in PC["experiments"]}
@@ -26,7 +26,7 @@ def scorecard_caption():
     return head + (
         f"Reproduction scorecard, profile {PROFILE}: each claim of the two papers that the specs name, the "
         "paper's value, the authors' released ProbConserv models scored by our code (MC dropout on) where they "
-        f"exist, ours (mean ± sd over the training seeds: ProbConserv {PC_SEEDS}, BOON {BOON['seeds']}) and "
+        f"exist, ours (mean ± sd over the training seeds: ProbConserv {PC['seeds']} (per experiment: {PC.get('experiment_seeds', {})}), BOON {BOON['seeds']}) and "
         "the verdict computed from the per-seed values: reproduces (every seed), does not reproduce (no seed), "
         "mixed across seeds, or not run at this profile. Tests and claims: workflow/resources/claims.yaml."
     )
