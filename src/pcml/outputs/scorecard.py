@@ -115,8 +115,9 @@ def write_scorecard(frame: pd.DataFrame, *, caption: str, out_csv: str | Path, o
                     out_tex: str | Path, out_rst: str | Path | None = None) -> None:
     """Write the scorecard as CSV (``COLUMNS``), Markdown (caption, table, notes), LaTeX and RST."""
     shown = display_frame(frame)
-    if out_rst is not None:
-        write_text_atomic(out_rst, rst_table(shown, "Reproduction scorecard"))
+    if out_rst is not None:  # the report's front page: the compact columns (the full table is in its category)
+        compact = shown[["Claim", "Verdict", "Paper", "Released models", "Ours"]]
+        write_text_atomic(out_rst, rst_table(compact, "Reproduction scorecard (details: 1. Scorecard)"))
     write_text_atomic(out_csv, frame.to_csv(index=False))
     notes = "\n".join(f"- {i}: {n}" for i, n in zip(frame["id"], frame["note"]) if n)
     md = f"{caption}\n\n{shown.to_markdown(index=False)}\n" + (f"\nNotes:\n{notes}\n" if notes else "")
