@@ -41,36 +41,66 @@ def test_format_mean_se():
 def test_table_cells_are_hand_computed_mean_and_se(metrics_csv, tmp_path):
     outs = _outs(tmp_path)
     make_operator_table(metrics_csv, caption="Heat_Neu_1D: 50% of_test", out_csv=outs["csv"], out_md=outs["md"],
-                        out_tex=outs["tex"])
+                        out_tex=outs["tex"], bc_type="neumann")
     long = pd.read_csv(outs["csv"])
-    assert list(long.columns) == ["method", "metric", "mean", "se", "n"]
-    assert list(long["method"]) == ["fno1d", "fno1d", "boon_fno1d", "boon_fno1d", "pino_lite"]
-    assert list(long["metric"]) == ["rel_l2", "bc_left", "rel_l2", "bc_left", "rel_l2"]
+    assert list(long.columns) == ["method", "metric", "mean", "se", "se_over", "n_seeds", "n_samples"]
+    assert list(long["method"]) == ["fno1d", "fno1d", "boon_fno1d", "boon_fno1d", "pino_lite", "boon_fno1d",
+                                    "pino_lite"]
+    assert list(long["metric"]) == ["rel_l2", "bc_left", "rel_l2", "bc_left", "rel_l2", "improvement_rel_l2",
+                                    "improvement_rel_l2"]
     fno = long[(long["method"] == "fno1d") & (long["metric"] == "rel_l2")].iloc[0]
     assert fno["mean"] == pytest.approx(0.02, abs=1e-15)
     assert fno["se"] == pytest.approx(0.01 / math.sqrt(3), rel=1e-12)  # sd (ddof=1) = 0.01
+    assert fno["se_over"] == "samples" and fno["n_seeds"] == 1
     bc = long[(long["method"] == "fno1d") & (long["metric"] == "bc_left")].iloc[0]
     assert bc["mean"] == pytest.approx(7 / 3, rel=1e-12)
     assert bc["se"] == pytest.approx(np.std([1.0, 2.0, 4.0], ddof=1) / math.sqrt(3), rel=1e-12)
-    assert long["n"].tolist() == [3, 3, 3, 3, 1] and np.isnan(long["se"].iloc[-1])
+    assert long["n_samples"].tolist()[:5] == [3, 3, 3, 3, 1] and np.isnan(long["se"].iloc[4])
+    factor = long[long["metric"] == "improvement_rel_l2"].set_index("method")
+    assert factor.loc["boon_fno1d", "mean"] == pytest.approx(0.02 / 0.003, rel=1e-12)  # one seed: no SE
+    assert np.isnan(factor.loc["boon_fno1d", "se"])
+    assert factor.loc["pino_lite", "mean"] == pytest.approx(0.04, rel=1e-12)
 
     md = outs["md"].read_text().splitlines()
     assert md[0] == "Heat_Neu_1D: 50% of_test"
     header = next(line for line in md if line.startswith("| Model"))
-    assert [c.strip() for c in header.strip("|").split("|")] == ["Model", "n", "rel. L2", "BC err. left"]
+    assert [c.strip() for c in header.strip("|").split("|")] == ["Model", "seeds", "n", "rel. L2", "BC err. left",
+                                                                 "FNO / model (rel. L2)"]
     rows = [line for line in md if line.startswith("| ") and not line.startswith("| Model")]
     cells = [[c.strip() for c in r.strip("|").split("|")] for r in rows]
     assert [c[0] for c in cells] == ["FNO", "BOON-FNO", "pino_lite"]
-    assert cells[0][1:] == ["3", "2.0e-02 (5.8e-03)", "2.3e+00 (8.8e-01)"]
-    assert cells[1][1:] == ["3", "3.0e-03 (1.0e-03)", "0.0e+00 (0.0e+00)"]
-    assert cells[2][1:] == ["1", "5.0e-01 (–)", "–"]
+    assert cells[0][1:] == ["1", "3", "2.0e-02 (5.8e-03)", "2.3e+00 (8.8e-01)", "–"]
+    assert cells[1][1:] == ["1", "3", "3.0e-03 (1.0e-03)", "0.0e+00 (0.0e+00)", "6.67 (–)"]
+    assert cells[2][1:] == ["1", "1", "5.0e-01 (–)", "–", "0.04 (–)"]
+    assert "over the test samples of one training seed" in md[-1] and "third-order backward" in md[-1]
 
     tex = outs["tex"].read_text()
     assert r"\caption{Heat\_Neu\_1D: 50\% of\_test}" in tex
-    assert r"\begin{table}" in tex and r"\end{tabular}" in tex
-    assert r"FNO & 3 & 2.0e-02 (5.8e-03) & 2.3e+00 (8.8e-01) \\" in tex
-    assert r"pino\_lite & 1 & 5.0e-01 (--) & -- \\" in tex
+    assert r"\begin{table}" in tex and r"\end{tabular}" in tex and r"\begin{tabular}{lrrccc}" in tex
+    assert r"FNO & 1 & 3 & 2.0e-02 (5.8e-03) & 2.3e+00 (8.8e-01) & -- \\" in tex
+    assert r"pino\_lite & 1 & 1 & 5.0e-01 (--) & -- & 0.04 (--) \\" in tex
     assert not list((tmp_path / "out").glob(".*tmp"))  # atomic writes leave no temporaries
+
+
+def test_table_over_seeds_cells_factor_and_note(tmp_path):
+    # per-seed means of rel_l2: FNO 0.2, 0.4; BOON 0.02, 0.05 -> FNO 3.0e-01 (1.0e-01), BOON 3.5e-02 (1.5e-02);
+    # factor per seed 10 and 8 -> 9 (1); Dirichlet boundary residuals exactly 0 for BOON
+    values = {("fno1d", 0): [0.1, 0.3], ("fno1d", 1): [0.2, 0.6],
+              ("boon_fno1d", 0): [0.01, 0.03], ("boon_fno1d", 1): [0.04, 0.06]}
+    rows = [(seed, m, s, "rel_l2", v) for (m, seed), vs in values.items() for s, v in zip((5, 6), vs)]
+    rows += [(seed, m, s, "bc_left", 0.0 if m == "boon_fno1d" else 1.0) for (m, seed) in values for s in (5, 6)]
+    path = tmp_path / "metrics.csv"
+    pd.DataFrame(rows, columns=["seed", "method", "sample", "metric", "value"]).to_csv(path, index=False)
+    outs = _outs(tmp_path)
+    make_operator_table(path, caption="c", out_csv=outs["csv"], out_md=outs["md"], out_tex=outs["tex"],
+                        bc_type="dirichlet")
+    md = outs["md"].read_text().splitlines()
+    rows_md = [[c.strip() for c in r.strip("|").split("|")] for r in md if r.startswith("| ") and "Model" not in r]
+    assert rows_md[0] == ["FNO", "2", "2", "3.0e-01 (1.0e-01)", "1.0e+00 (0.0e+00)", "–"]
+    assert rows_md[1] == ["BOON-FNO", "2", "2", "3.5e-02 (1.5e-02)", "0.0e+00 (0.0e+00)", "9 (1)"]
+    assert "over the 2 training seeds" in md[-1] and "alpha_D" in md[-1] and "third-order" not in md[-1]
+    long = pd.read_csv(outs["csv"])
+    assert set(long["se_over"]) == {"seeds"} and set(long["n_seeds"]) == {2}
 
 
 def test_table_headers_for_neumann_second_order_and_periodic(tmp_path):
@@ -81,7 +111,7 @@ def test_table_headers_for_neumann_second_order_and_periodic(tmp_path):
     make_operator_table(path, caption="c", out_csv=outs["csv"], out_md=outs["md"], out_tex=outs["tex"])
     header = next(line for line in outs["md"].read_text().splitlines() if line.startswith("| Model"))
     assert [c.strip() for c in header.strip("|").split("|")] == [
-        "Model", "n", "rel. L2", "BC err. left (2nd-order stencil)", "BC err. right (2nd-order stencil)",
+        "Model", "seeds", "n", "rel. L2", "BC err. left (2nd-order stencil)", "BC err. right (2nd-order stencil)",
         "BC err. ends"]
 
 

@@ -15,6 +15,9 @@ import numpy as np
 from pcml.problems.gpme import get_problem
 
 
+BOON_BC_TYPES = ("dirichlet", "neumann", "periodic")
+
+
 class ConfigError(ValueError):
     """A configuration value is inconsistent; the message names the key."""
 
@@ -93,16 +96,60 @@ def check_probconserv(cfg: Mapping[str, Any]) -> None:
                 raise ConfigError(f"{key}.t = {fig['t']} is not a node of the evaluation grid")
 
 
+def check_boon_dataset(name: str, block: Mapping[str, Any]) -> None:
+    """A ``boon.datasets`` block names a known generator and only settings that generator takes."""
+    from pcml.data.boon_datasets import check_generator_settings  # imports the solvers: only when needed
+
+    try:
+        check_generator_settings(name, dict(block))
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def check_boon_experiment(name: str, exp: Mapping[str, Any], datasets: Mapping[str, Any]) -> None:
+    """One ``boon.experiments`` block against its dataset; ConfigError naming the first bad key.
+
+    The dataset must exist, be large enough for n_train + n_test, be 1-D single-step (the methods are
+    FNO1d and BOON-FNO1d) with the experiment's bc_type; n_train must be a multiple of the batch size
+    (the notebooks' fixed-size batches, spec boon.md §4.2), and the Fourier modes must fit the grid
+    (modes <= n_x // 2 + 1, the rFFT length of an unpadded FNO1d; pitfall P21).
+    """
+    from pcml.data.boon_datasets import GENERATOR_BC_TYPES
+
+    key = f"boon.experiments.{name}"
+    if exp["bc_type"] not in BOON_BC_TYPES:
+        raise ConfigError(f"{key}.bc_type = {exp['bc_type']!r} is not one of {list(BOON_BC_TYPES)}")
+    if exp["dataset"] not in datasets:
+        raise ConfigError(f"{key}.dataset = {exp['dataset']!r} is not one of boon.datasets {sorted(datasets)}")
+    ds_key = f"boon.datasets.{exp['dataset']}"
+    block = datasets[exp["dataset"]]
+    n = block["n_samples"]
+    if exp["n_train"] + exp["n_test"] > n:
+        raise ConfigError(f"{key}: n_train + n_test = {exp['n_train'] + exp['n_test']} exceeds the "
+                          f"{n} samples of {ds_key} (n_samples)")
+    data_bc = GENERATOR_BC_TYPES.get(block["generator"])
+    if exp["bc_type"] != data_bc:
+        raise ConfigError(f"{key}.bc_type = {exp['bc_type']!r} but {ds_key} (generator {block['generator']!r}) "
+                          f"has {data_bc} boundary conditions")
+    if "n_x" not in block or block.get("multi_step", True):
+        raise ConfigError(f"{key}.dataset = {exp['dataset']!r} is not a 1-D single-step dataset (needs n_x and "
+                          f"multi_step: false): the methods {list(exp['methods'])} map a(x) to u(x, t_final)")
+    batch = exp["train"]["batch_size"]
+    if exp["n_train"] % batch:
+        raise ConfigError(f"{key}.n_train = {exp['n_train']} is not a multiple of {key}.train.batch_size = "
+                          f"{batch} (the notebooks train on full batches)")
+    max_modes = block["n_x"] // 2 + 1
+    if exp["model"]["modes"] > max_modes:
+        raise ConfigError(f"{key}.model.modes = {exp['model']['modes']} exceeds n_x // 2 + 1 = {max_modes} "
+                          f"for the {block['n_x']}-point grid of {ds_key} (spec boon.md P21)")
+
+
 def check_boon(cfg: Mapping[str, Any]) -> None:
-    """Check the ``boon`` section: each experiment names an existing dataset that is large enough."""
+    """Check the ``boon`` section: every dataset block, then every experiment against its dataset."""
+    for name, block in cfg["datasets"].items():
+        check_boon_dataset(name, block)
     for name, exp in cfg["experiments"].items():
-        key = f"boon.experiments.{name}"
-        if exp["dataset"] not in cfg["datasets"]:
-            raise ConfigError(f"{key}.dataset = {exp['dataset']!r} is not one of boon.datasets {sorted(cfg['datasets'])}")
-        n = cfg["datasets"][exp["dataset"]]["n_samples"]
-        if exp["n_train"] + exp["n_test"] > n:
-            raise ConfigError(f"{key}: n_train + n_test = {exp['n_train'] + exp['n_test']} exceeds the "
-                              f"{n} samples of boon.datasets.{exp['dataset']}")
+        check_boon_experiment(name, exp, cfg["datasets"])
 
 
 def check_config(config: Mapping[str, Any]) -> None:

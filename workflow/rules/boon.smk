@@ -1,13 +1,18 @@
 # BOON (Saad et al., ICLR 2023): datasets from the suite's own solvers, and the FNO vs BOON-FNO
-# experiments: train -> predict -> boundary and relative-L2 metrics -> table and figures.
+# experiments: train -> predict -> boundary and relative-L2 metrics, one run per training seed under
+# <experiment>/seed<k>/ -> metrics of all seeds -> table (mean and SE over seeds) and figures (first seed).
+from pcml.outputs.boon_captions import boundary_derivative_caption, operator_table_caption
+
 BOON = config["boon"]
 BOON_DIR = f"{RESULTS}/boon"
+BOON_SEEDS = BOON["seeds"]
 
 
 wildcard_constraints:
     dataset="|".join(BOON["datasets"]) or "NONE",
     bexp="|".join(BOON["experiments"]) or "NONE",
     bmethod="fno1d|boon_fno1d|boon_fno1d_clean",
+    seed=r"\d+",
 
 
 def boon_caption(dataset, bexp=None):
@@ -16,7 +21,8 @@ def boon_caption(dataset, bexp=None):
     lines = []
     for kind, name in blocks:
         lines += deviations(BOON[kind][name], PAPER_CONFIG["boon"][kind].get(name, {}), prefix=f"boon.{kind}.{name}.")
-    head = f"Profile {PROFILE}; data seed {config['data_seed']}; training seed {BOON['seeds'][0]}. "
+    head = f"Profile {PROFILE}; data seed {config['data_seed']}" + (
+        f"; training seeds {BOON_SEEDS}. " if bexp else ". ")
     if not lines:
         return head + "All settings of this " + ("experiment and its dataset" if bexp else "dataset") + " are the paper's."
     return head + f"Departures from the paper's settings: " + "; ".join(lines) + "."
@@ -24,6 +30,11 @@ def boon_caption(dataset, bexp=None):
 
 def boon_dataset_of(bexp):
     return BOON["experiments"][bexp]["dataset"]
+
+
+def seed_dir(w):
+    """results/<p>/boon/<experiment>/seed<k>: everything that depends on the training seed."""
+    return f"{BOON_DIR}/{w.bexp}/seed{w.seed}"
 
 
 rule generate_boon_dataset:
@@ -79,8 +90,8 @@ rule train_operator:
     input:
         data=lambda w: f"{BOON_DIR}/datasets/{BOON['experiments'][w.bexp]['dataset']}.nc",
     output:
-        model=f"{BOON_DIR}/{{bexp}}/models/{{bmethod}}.pt",
-        history=f"{BOON_DIR}/{{bexp}}/models/{{bmethod}}_history.csv",
+        model=f"{BOON_DIR}/{{bexp}}/seed{{seed}}/models/{{bmethod}}.pt",
+        history=f"{BOON_DIR}/{{bexp}}/seed{{seed}}/models/{{bmethod}}_history.csv",
     params:
         model_kwargs=lambda w: {
             **BOON["experiments"][w.bexp]["model"],
@@ -88,25 +99,25 @@ rule train_operator:
         },
         n_train=lambda w: BOON["experiments"][w.bexp]["n_train"],
         n_test=lambda w: BOON["experiments"][w.bexp]["n_test"],
-        train=lambda w: {**BOON["experiments"][w.bexp]["train"], "select": "last", "seed": BOON["seeds"][0]},
-        work_dir=lambda w: f"{BOON_DIR}/{w.bexp}/checkpoints/{w.bmethod}-"
+        train=lambda w: {**BOON["experiments"][w.bexp]["train"], "select": "last", "seed": int(w.seed)},
+        work_dir=lambda w: f"{seed_dir(w)}/checkpoints/{w.bmethod}-"
         + settings_hash(
             {k: BOON["experiments"][w.bexp][k] for k in ("dataset", "bc_type", "n_train", "n_test", "model", "train")},
             BOON["datasets"][boon_dataset_of(w.bexp)],
-            BOON["seeds"][0],
+            int(w.seed),
         ),
         device=config["device"],
     log:
-        f"{LOGS}/boon/{{bexp}}/train_{{bmethod}}.log",
+        f"{LOGS}/boon/{{bexp}}/seed{{seed}}/train_{{bmethod}}.log",
     benchmark:
-        f"{BENCHMARKS}/boon/{{bexp}}/train_{{bmethod}}.tsv"
+        f"{BENCHMARKS}/boon/{{bexp}}/seed{{seed}}/train_{{bmethod}}.tsv"
     threads: config["threads"]
     resources:
         mem_mb=4000,
         runtime=60 * 24,
         gpu=0,
     message:
-        "BOON {wildcards.bexp}: training {wildcards.bmethod} (resumes from its checkpoint)"
+        "BOON {wildcards.bexp}, seed {wildcards.seed}: training {wildcards.bmethod} (resumes from its checkpoint)"
     script:
         "../scripts/train_operator.py"
 
@@ -116,65 +127,87 @@ rule predict_operator:
         model=rules.train_operator.output.model,
         data=rules.train_operator.input.data,
     output:
-        predictions=f"{BOON_DIR}/{{bexp}}/predictions/{{bmethod}}.nc",
+        predictions=f"{BOON_DIR}/{{bexp}}/seed{{seed}}/predictions/{{bmethod}}.nc",
     params:
         n_test=lambda w: BOON["experiments"][w.bexp]["n_test"],
         dtype="float64",
         device=config["device"],
     log:
-        f"{LOGS}/boon/{{bexp}}/predict_{{bmethod}}.log",
+        f"{LOGS}/boon/{{bexp}}/seed{{seed}}/predict_{{bmethod}}.log",
     benchmark:
-        f"{BENCHMARKS}/boon/{{bexp}}/predict_{{bmethod}}.tsv"
+        f"{BENCHMARKS}/boon/{{bexp}}/seed{{seed}}/predict_{{bmethod}}.tsv"
     threads: config["threads"]
     resources:
         mem_mb=4000,
         runtime=30,
         gpu=0,
     message:
-        "BOON {wildcards.bexp}: test predictions of {wildcards.bmethod}"
+        "BOON {wildcards.bexp}, seed {wildcards.seed}: test predictions of {wildcards.bmethod}"
     script:
         "../scripts/predict_operator.py"
 
 
 rule evaluate_operator:
     input:
-        predictions=lambda w: [f"{BOON_DIR}/{w.bexp}/predictions/{m}.nc" for m in BOON["experiments"][w.bexp]["methods"]],
+        predictions=lambda w: [f"{seed_dir(w)}/predictions/{m}.nc" for m in BOON["experiments"][w.bexp]["methods"]],
     output:
-        metrics=f"{BOON_DIR}/{{bexp}}/metrics.csv",
+        metrics=f"{BOON_DIR}/{{bexp}}/seed{{seed}}/metrics.csv",
     params:
         methods=lambda w: BOON["experiments"][w.bexp]["methods"],
     log:
-        f"{LOGS}/boon/{{bexp}}/evaluate_operator.log",
+        f"{LOGS}/boon/{{bexp}}/seed{{seed}}/evaluate_operator.log",
     benchmark:
-        f"{BENCHMARKS}/boon/{{bexp}}/evaluate_operator.tsv"
+        f"{BENCHMARKS}/boon/{{bexp}}/seed{{seed}}/evaluate_operator.tsv"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
     message:
-        "BOON {wildcards.bexp}: relative L2 and boundary errors"
+        "BOON {wildcards.bexp}, seed {wildcards.seed}: relative L2 and boundary errors"
     script:
         "../scripts/evaluate_operator.py"
 
 
+rule combine_operator_metrics:
+    input:
+        metrics=expand(f"{BOON_DIR}/{{{{bexp}}}}/seed{{seed}}/metrics.csv", seed=BOON_SEEDS),
+    output:
+        metrics=f"{BOON_DIR}/{{bexp}}/metrics.csv",
+    params:
+        seeds=BOON_SEEDS,
+    log:
+        f"{LOGS}/boon/{{bexp}}/combine_operator_metrics.log",
+    benchmark:
+        f"{BENCHMARKS}/boon/{{bexp}}/combine_operator_metrics.tsv"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    message:
+        "BOON {wildcards.bexp}: metrics of all training seeds in one file"
+    script:
+        "../scripts/combine_operator_metrics.py"
+
+
 rule make_boon_table:
     input:
-        metrics=rules.evaluate_operator.output.metrics,
+        metrics=rules.combine_operator_metrics.output.metrics,
+        data=lambda w: f"{BOON_DIR}/datasets/{boon_dataset_of(w.bexp)}.nc",
     output:
         csv=f"{RESULTS}/tables/boon_{{bexp}}.csv",
         md=f"{RESULTS}/tables/boon_{{bexp}}.md",
         tex=f"{RESULTS}/tables/boon_{{bexp}}.tex",
     params:
-        caption=lambda w: (
-            f"BOON {w.bexp}: relative L2 error and boundary errors (mean (SE) over "
-            f"{BOON['experiments'][w.bexp]['n_test']} test samples, last-epoch weights, "
-            "predictions evaluated in float64 from the float32-trained weights). BOON-FNO follows the released "
-            "code's logic (faithful mode: GELU also on the boundary nodes, pitfall P8; layer outputs halved); "
-            "BOON-FNO (clean) the paper's math (spec boon.md §3.6), an ablation the paper does not have. "
-            "Data from the suite's "
-            "own solver; the data-generation settings not given by the paper are [RECON] choices of the spec. "
-            + boon_caption(boon_dataset_of(w.bexp), w.bexp)
-        ),
+        bc_type=lambda w: BOON["experiments"][w.bexp]["bc_type"],
+        caption=lambda w: operator_table_caption(
+            w.bexp,
+            bc_type=BOON["experiments"][w.bexp]["bc_type"],
+            methods=BOON["experiments"][w.bexp]["methods"],
+            n_test=BOON["experiments"][w.bexp]["n_test"],
+            seeds=BOON_SEEDS,
+        )
+        + " "
+        + boon_caption(boon_dataset_of(w.bexp), w.bexp),
     log:
         f"{LOGS}/tables/boon_{{bexp}}.log",
     benchmark:
@@ -184,28 +217,27 @@ rule make_boon_table:
         mem_mb=1000,
         runtime=10,
     message:
-        "BOON {wildcards.bexp}: results table"
+        "BOON {wildcards.bexp}: results table (mean and SE over the training seeds)"
     script:
         "../scripts/make_boon_table.py"
 
 
 rule plot_boundary_derivative:
     input:
-        predictions=rules.evaluate_operator.input.predictions,
+        predictions=lambda w: [
+            f"{BOON_DIR}/{w.bexp}/seed{BOON_SEEDS[0]}/predictions/{m}.nc" for m in BOON["experiments"][w.bexp]["methods"]
+        ],
     output:
         png=f"{FIGURES}/boon/{{bexp}}_boundary_derivative.png",
         pdf=f"{FIGURES}/boon/{{bexp}}_boundary_derivative.pdf",
         caption=f"{FIGURES}/boon/{{bexp}}_boundary_derivative.caption.txt",
     params:
         methods=lambda w: BOON["experiments"][w.bexp]["methods"],
-        caption=lambda w: (
-            f"BOON paper Fig. 1 insets, experiment {w.bexp}: du/dx near x = 0 and x = 1 for the first test sample, "
-            "finite differences of the predicted fields with the BOON correction's one-sided stencils at the "
-            "wall nodes (first-order forward on the left, third-order backward on the right) and central "
-            "differences inside; predictions evaluated in float64 with the trained weights. BOON-FNO: faithful "
-            "mode (released code); BOON-FNO (clean): the paper's math. "
-            + boon_caption(boon_dataset_of(w.bexp), w.bexp)
-        ),
+        caption=lambda w: boundary_derivative_caption(
+            w.bexp, methods=BOON["experiments"][w.bexp]["methods"], seeds=BOON_SEEDS
+        )
+        + " "
+        + boon_caption(boon_dataset_of(w.bexp), w.bexp),
     log:
         f"{LOGS}/figures/boon_{{bexp}}_boundary_derivative.log",
     benchmark:
@@ -215,7 +247,7 @@ rule plot_boundary_derivative:
         mem_mb=1000,
         runtime=10,
     message:
-        "BOON {wildcards.bexp}: du/dx near the walls (paper Fig. 1)"
+        "BOON {wildcards.bexp}: du/dx near the walls (paper Fig. 1), first training seed"
     script:
         "../scripts/plot_boundary_derivative.py"
 

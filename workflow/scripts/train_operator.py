@@ -16,5 +16,5 @@ with job_logging(snakemake.log[0]):
         work_dir=snakemake.params.work_dir,
         device=snakemake.params.device,
         threads=snakemake.threads,
-        label=snakemake.wildcards.bexp,
+        label=f"{snakemake.wildcards.bexp} seed{snakemake.wildcards.seed}",
     )

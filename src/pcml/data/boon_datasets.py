@@ -25,6 +25,12 @@ GENERATORS: dict[str, tuple[str, str]] = {
     "wave": ("pcml.data.boon_2d", "make_wave"),
 }
 
+#: generator key -> the type of the boundary conditions of its data (the ``bc_type`` attribute it writes)
+GENERATOR_BC_TYPES: dict[str, str] = {
+    "heat_neumann": "neumann", "stokes": "dirichlet", "burgers_dirichlet": "dirichlet",
+    "burgers_periodic": "periodic", "cavity": "dirichlet", "wave": "neumann",
+}
+
 
 def get_generator(name: str) -> Callable[..., xr.Dataset]:
     """The generator function registered as ``name``; ValueError naming the known ones otherwise."""
@@ -35,18 +41,38 @@ def get_generator(name: str) -> Callable[..., xr.Dataset]:
     return getattr(importlib.import_module(module), function)
 
 
-def generate_boon_dataset(dataset: str, settings: dict, *, seed: int, profile: str, out_path: str) -> None:
-    """Run the generator named in ``settings["generator"]`` with the other settings; write netCDF.
+def check_generator_settings(dataset: str, settings: dict) -> tuple[Callable[..., xr.Dataset], dict]:
+    """(generator, its keyword arguments) of a dataset block ``{"generator": key, **arguments}``.
 
-    Unknown settings are refused with the dataset and key named (before any work).
+    ValueError naming ``boon.datasets.<dataset>`` and the key(s) at fault for an unknown generator, a
+    setting the generator does not take (``seed`` included: it comes from the profile's data_seed) or a
+    missing required one. Nothing is generated.
     """
     settings = dict(settings)
-    generator = get_generator(settings.pop("generator"))
-    accepted = set(inspect.signature(generator).parameters) - {"seed"}
+    try:
+        generator = get_generator(settings.pop("generator", None))
+    except ValueError as exc:
+        raise ValueError(f"boon.datasets.{dataset}.generator: {exc}") from None
+    params = inspect.signature(generator).parameters
+    accepted = set(params) - {"seed"}
     unknown = sorted(set(settings) - accepted)
     if unknown:
         raise ValueError(f"boon.datasets.{dataset}: unknown setting(s) {unknown} for generator "
                          f"{generator.__name__}; accepted: {sorted(accepted)}")
+    required = sorted(k for k in accepted if params[k].default is inspect.Parameter.empty)
+    missing = [k for k in required if k not in settings]
+    if missing:
+        raise ValueError(f"boon.datasets.{dataset}: missing setting(s) {missing} required by generator "
+                         f"{generator.__name__}")
+    return generator, settings
+
+
+def generate_boon_dataset(dataset: str, settings: dict, *, seed: int, profile: str, out_path: str) -> None:
+    """Run the generator named in ``settings["generator"]`` with the other settings; write netCDF.
+
+    Unknown or missing settings are refused with the dataset and key named (before any work).
+    """
+    generator, settings = check_generator_settings(dataset, settings)
     dataset_seed = zlib.crc32(f"{dataset}:{seed}".encode())  # independent stream per dataset
     ds = generator(**settings, seed=dataset_seed)
     ds.attrs.update(dataset=dataset, profile=profile, config_seed=int(seed))
@@ -54,11 +80,16 @@ def generate_boon_dataset(dataset: str, settings: dict, *, seed: int, profile: s
 
 
 def dataset_caption(data_path: str, prefix: str) -> str:
-    """``prefix`` followed by the dataset's solver and its [RECON] note (attributes ``solver``, ``recon``)."""
+    """``prefix`` followed by the dataset's solver, its [RECON] note and (periodic data) its end-point setting.
+
+    Reads the attributes ``solver``, ``recon`` and ``overwrite`` (pitfall P4) of the netCDF file.
+    """
     attrs = read_netcdf(data_path).attrs
     parts = [prefix.strip()]
     if attrs.get("solver"):
         parts.append(f"Solver: {attrs['solver']}.")
     if attrs.get("recon"):
         parts.append(str(attrs["recon"]))
+    if attrs.get("overwrite"):
+        parts.append(f"Grid end point: {attrs['overwrite']}.")
     return " ".join(parts)

@@ -1,7 +1,8 @@
 """BOON results table and figures (spec boon.md §5, §6.2, §6.3 Fig. 1), built only from files on disk.
 
-- :func:`make_operator_table`: rows = methods (FNO, BOON-FNO), columns = n and every metric of
-  ``metrics.csv`` (relative L2, boundary errors), cells "mean (SE)" over the test samples.
+- :func:`make_operator_table`: rows = methods (FNO, BOON-FNO), columns = seeds, n and every metric of
+  ``metrics.csv`` (relative L2, boundary errors), cells "mean (SE)" over the seeds (several training seeds)
+  or over the test samples (one seed), and the improvement factor FNO / model in relative L2.
 - :func:`plot_boundary_derivative`: the insets of the paper's Fig. 1, du/dx near x = 0 and x = 1 for one
   test sample of a Neumann problem, per method and exact, annotated with each method's wall error.
 (The dataset sample figures are in :mod:`pcml.outputs.dataset_figures`.)
@@ -12,7 +13,6 @@ saved atomically as PNG and PDF by :func:`pcml.outputs.figures.save_figure`.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -25,10 +25,11 @@ from matplotlib.lines import Line2D
 
 from pcml.data.netcdf import read_netcdf
 from pcml.evaluation.boon_metrics import derivative_profile
+from pcml.evaluation.seed_stats import SUMMARY_COLUMNS, improvement_factors, read_metrics, summarise_over_seeds
 from pcml.outputs.figures import save_figure
 from pcml.outputs.style import plot_rc, tex_escape, write_text_atomic
 
-__all__ = ["make_operator_table", "summarise_metrics", "format_mean_se", "wall_errors",
+__all__ = ["make_operator_table", "summarise_metrics", "format_mean_se", "format_factor", "wall_errors",
            "boundary_derivative_figure", "plot_boundary_derivative"]
 
 #: method key -> (display name, colour), in table/figure order; other keys follow, shown as-is.
@@ -42,8 +43,15 @@ METRIC_HEADERS: dict[str, str] = {
     "bc_left_2nd": "BC err. left (2nd-order stencil)", "bc_right_2nd": "BC err. right (2nd-order stencil)",
     "bc_ends": "BC err. ends",
 }
-METRICS_COLUMNS = ("method", "sample", "metric", "value")
-SUMMARY_COLUMNS = ["method", "metric", "mean", "se", "n"]
+FACTOR_HEADER = "FNO / model (rel. L2)"
+#: what the BC-error columns mean, per BC type (the table's note)
+BC_NOTES: dict[str, str] = {
+    "dirichlet": "BC err. left/right = |u_pred - alpha_D| at x = 0 / x = 1, alpha_D the target's boundary values.",
+    "neumann": ("BC err. left/right = |D_h u_pred - alpha_N| at x = 0 / x = 1, D_h the BOON correction's "
+                "one-sided stencils (first-order forward on the left, third-order backward on the right), or "
+                "2nd-order one-sided stencils where marked."),
+    "periodic": "BC err. ends = |u_pred(x_0) - u_pred(x_{N-1})|, the two ends of the grid.",
+}
 MISSING = "–"
 WINDOW = 0.01  # Fig. 1 inset width, as a fraction of the domain
 MIN_WINDOW_NODES = 4  # on coarse grids the window widens to hold at least this many nodes
@@ -69,86 +77,95 @@ def format_mean_se(mean: float, se: float) -> str:
     return f"{mean:.1e} ({MISSING if not np.isfinite(se) else format(se, '.1e')})"
 
 
-def _read_metrics(path: str | Path) -> pd.DataFrame:
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"metrics file not found: {path}")
-    try:
-        df = pd.read_csv(path)
-    except pd.errors.EmptyDataError:
-        raise ValueError(f"metrics file {path} is empty") from None
-    missing = [c for c in METRICS_COLUMNS if c not in df.columns]
-    if missing:
-        raise ValueError(f"metrics file {path} lacks column(s) {missing}; it has {list(df.columns)}")
-    if df.empty:
-        raise ValueError(f"metrics file {path} has no rows")
-    try:
-        df["value"] = pd.to_numeric(df["value"], errors="raise").astype(float)
-    except (ValueError, TypeError) as exc:
-        raise ValueError(f"metrics file {path}: non-numeric value(s) ({exc})") from None
-    dup = df.duplicated(["method", "sample", "metric"])
-    if dup.any():
-        first = df.loc[dup, ["method", "sample", "metric"]].iloc[0].tolist()
-        raise ValueError(f"metrics file {path}: {int(dup.sum())} duplicate (method, sample, metric) row(s), "
-                         f"e.g. {first}")
-    return df
+def format_factor(mean: float, se: float) -> str:
+    """Improvement-factor cell ``"9.06 (1.2)"``: 3 significant digits, SE 2; "–" for a NaN SE."""
+    return f"{mean:.3g} ({MISSING if not np.isfinite(se) else format(se, '.2g')})"
+
+
+def _metric_order(metrics) -> list[str]:
+    present = set(metrics)
+    return [m for m in METRIC_HEADERS if m in present] + sorted(present - set(METRIC_HEADERS))
 
 
 def summarise_metrics(metrics: pd.DataFrame) -> pd.DataFrame:
-    """Mean, SE = sd/sqrt(n) (ddof=1; NaN if n=1) and n per (method, metric) of a long metrics frame.
+    """:func:`pcml.evaluation.seed_stats.summarise_over_seeds` in table order.
 
-    Returns a frame with columns method, metric, mean, se, n; methods in table order, metrics in
-    METRIC_HEADERS order (unknown metrics after, sorted).
+    Returns columns method, metric, mean, se, se_over, n_seeds, n_samples; methods in BOON_METHODS order
+    (unknown methods after, sorted), metrics in METRIC_HEADERS order (unknown metrics after, sorted).
     """
-    rows = []
-    metric_order = [m for m in METRIC_HEADERS if m in set(metrics["metric"])]
-    metric_order += sorted(set(metrics["metric"]) - set(METRIC_HEADERS))
-    for method in _order(metrics["method"]):
-        for metric in metric_order:
-            v = metrics.loc[(metrics["method"] == method) & (metrics["metric"] == metric), "value"].to_numpy(float)
-            if v.size == 0:
-                continue
-            se = float(np.std(v, ddof=1) / math.sqrt(v.size)) if v.size > 1 else float("nan")
-            rows.append((method, metric, float(np.mean(v)), se, int(v.size)))
-    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS).astype({"n": int})
+    summary = summarise_over_seeds(metrics)
+    method_rank = {m: i for i, m in enumerate(_order(summary["method"]))}
+    metric_rank = {m: i for i, m in enumerate(_metric_order(summary["metric"]))}
+    order = sorted(range(len(summary)), key=lambda i: (method_rank[summary["method"].iat[i]],
+                                                        metric_rank[summary["metric"].iat[i]]))
+    return summary.iloc[order].reset_index(drop=True)
 
 
-def _latex_table(table: pd.DataFrame, caption: str, label: str) -> str:
+def _table_note(summary: pd.DataFrame, bc_type: str | None, factor: bool) -> str:
+    n_seeds = int(summary["n_seeds"].max())
+    if n_seeds > 1:
+        cells = (f"Cells: mean (SE) over the {n_seeds} training seeds of each seed's mean over its test samples, "
+                 f"SE = sd/sqrt({n_seeds}).")
+    else:
+        cells = "Cells: mean (SE) over the test samples of one training seed, SE = sd/sqrt(n)."
+    parts = [cells, BC_NOTES.get(bc_type, "BC err. = |BC residual| at that boundary.")]
+    if factor:
+        parts.append(f"{FACTOR_HEADER}: FNO's mean relative L2 divided by the model's, per seed, then mean (SE) "
+                     "over the seeds (one seed: no SE).")
+    return " ".join(parts)
+
+
+def _latex_table(table: pd.DataFrame, caption: str, label: str, note: str = "") -> str:
     cols = list(table.columns)
     head = " & ".join(["Model", *[tex_escape(c) for c in cols]]) + r" \\"
     body = [" & ".join([tex_escape(str(idx)), *[tex_escape(str(v)) for v in row]]) + r" \\"
             for idx, row in zip(table.index, table.itertuples(index=False))]
+    counts = sum(1 for c in cols[:2] if c in ("seeds", "n"))
+    foot = [r"\par\smallskip", rf"{{\footnotesize {tex_escape(note)}}}"] if note else []
     return "\n".join([r"\begin{table}", r"\centering", rf"\caption{{{tex_escape(caption)}}}",
-                      rf"\label{{{label}}}", r"\begin{tabular}{l" + "r" + "c" * (len(cols) - 1) + "}",
-                      r"\toprule", head, r"\midrule", *body, r"\bottomrule", r"\end{tabular}",
+                      rf"\label{{{label}}}", r"\begin{tabular}{l" + "r" * counts + "c" * (len(cols) - counts) + "}",
+                      r"\toprule", head, r"\midrule", *body, r"\bottomrule", r"\end{tabular}", *foot,
                       r"\end{table}"]) + "\n"
 
 
 def make_operator_table(metrics_csv: str | Path, *, caption: str, out_csv: str | Path, out_md: str | Path,
-                        out_tex: str | Path) -> None:
+                        out_tex: str | Path, bc_type: str | None = None, baseline: str = "fno1d") -> None:
     """Write the BOON results table of one experiment as CSV (long), Markdown and LaTeX, atomically.
 
-    ``out_csv``: columns method, metric, mean, se, n (raw values). ``out_md``: the caption line, a table
-    (rows = display names FNO, BOON-FNO, then unknown keys as-is; columns "n" = test samples and one per
-    metric, cells "mean (SE)"), and a note. ``out_tex``: a ``table`` environment with ``\\caption``.
-    Raises FileNotFoundError if ``metrics_csv`` is absent, ValueError (naming it) if it is empty, lacks
-    a column of METRICS_COLUMNS, has non-numeric values or duplicate (method, sample, metric) rows.
+    ``metrics_csv``: long metrics (method, sample, metric, value), with a ``seed`` column for several
+    training seeds (see :mod:`pcml.evaluation.seed_stats`; without it, one seed). ``out_csv``: the columns
+    of :func:`summarise_metrics`, then one row per non-baseline method with metric ``improvement_rel_l2``
+    (baseline / method relative L2 per seed, mean and SE over seeds). ``out_md``: the caption line, a table
+    (rows = display names FNO, BOON-FNO, ..., then unknown keys as-is; columns "seeds", "n" = test samples
+    per seed, one per metric with cells "mean (SE)", and FACTOR_HEADER when the baseline is present), and
+    a note that defines the cells and the BC errors of ``bc_type``. ``out_tex``: a ``table`` environment
+    with the caption, the table and the note. Raises FileNotFoundError if ``metrics_csv`` is absent,
+    ValueError (naming it) if it is empty, lacks a column, has non-numeric values or duplicate rows, or if
+    the seeds' runs do not match.
     """
-    summary = summarise_metrics(_read_metrics(metrics_csv))
+    frame = read_metrics(metrics_csv)
+    summary = summarise_metrics(frame)
+    factors = improvement_factors(frame, baseline=baseline)
     metrics = list(dict.fromkeys(summary["metric"]))
     methods = list(dict.fromkeys(summary["method"]))
     cells = {(r.method, r.metric): format_mean_se(r.mean, r.se) for r in summary.itertuples()}
-    table = pd.DataFrame(
-        [[str(summary.loc[summary["method"] == m, "n"].max())]
-         + [cells.get((m, k), MISSING) for k in metrics] for m in methods],
-        index=pd.Index([_name(m) for m in methods], name="Model"),
-        columns=["n", *[METRIC_HEADERS.get(k, k) for k in metrics]])
-    note = ("Cells: mean (SE) over the test samples, SE = sd/sqrt(n). BC err. = |BC residual| at that wall "
-            "(Neumann: one-sided stencils of the BOON correction unless marked 2nd-order).")
+    factor_cells = {r.method: format_factor(r.mean, r.se) for r in factors.itertuples()}
+    rows = []
+    for m in methods:
+        mine = summary[summary["method"] == m]
+        row = [str(mine["n_seeds"].max()), str(mine["n_samples"].max()), *[cells.get((m, k), MISSING) for k in metrics]]
+        rows.append(row + ([factor_cells.get(m, MISSING)] if factor_cells else []))
+    table = pd.DataFrame(rows, index=pd.Index([_name(m) for m in methods], name="Model"),
+                         columns=["seeds", "n", *[METRIC_HEADERS.get(k, k) for k in metrics]]
+                         + ([FACTOR_HEADER] if factor_cells else []))
+    note = _table_note(summary, bc_type, bool(factor_cells))
     md = f"{caption}\n\n{table.to_markdown(colalign=['left'] + ['right'] * table.shape[1])}\n\n{note}\n"
-    write_text_atomic(out_csv, summary.to_csv(index=False))
+    factor_rows = factors.assign(metric="improvement_" + factors["metric"], se_over="seeds",
+                                 n_samples=int(summary["n_samples"].max()))
+    long = pd.concat([summary, factor_rows[SUMMARY_COLUMNS]], ignore_index=True) if len(factors) else summary
+    write_text_atomic(out_csv, long.to_csv(index=False))
     write_text_atomic(out_md, md)
-    write_text_atomic(out_tex, _latex_table(table, caption, f"tab:{Path(out_tex).stem}"))
+    write_text_atomic(out_tex, _latex_table(table, caption, f"tab:{Path(out_tex).stem}", note))
 
 
 # ------------------------------------------------------------------------------------- Fig. 1 insets

@@ -1,0 +1,149 @@
+"""The BOON part of the DAG: config errors at DAG start, and the smoke run's per-seed runs, tables and figures."""
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+import yaml
+
+from conftest import SMOKE, copy_workflow, snakemake
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def smoke_boon() -> dict:
+    """The ``boon`` section of the smoke profile (paper.yaml overlaid with smoke.yaml, one level deep)."""
+    paper = yaml.safe_load((REPO / "workflow/config/paper.yaml").read_text())["boon"]
+    smoke = yaml.safe_load((REPO / "workflow/config/smoke.yaml").read_text())["boon"]
+    experiments = {**paper["experiments"], **smoke.get("experiments", {})}
+    return {"seeds": smoke.get("seeds", paper["seeds"]), "experiments": experiments,
+            "datasets": {**paper["datasets"], **smoke.get("datasets", {})}}
+
+
+BOON = smoke_boon()
+EXPERIMENTS = sorted(BOON["experiments"])
+NEW = ["stokes_single", "burgers_dirichlet_single", "burgers_periodic_single"]
+
+
+def test_smoke_profile_covers_the_new_experiments_with_two_seeds():
+    assert set(NEW) <= set(EXPERIMENTS) and len(BOON["seeds"]) == 2
+    assert {BOON["experiments"][e]["bc_type"] for e in EXPERIMENTS} == {"dirichlet", "neumann", "periodic"}
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory) -> Path:
+    return copy_workflow(tmp_path_factory.mktemp("boonwf") / "wf")
+
+
+def smoke_with(overlay: Path) -> list[str]:
+    """The smoke profile's arguments with ``overlay`` as a further config file (one --configfile flag:
+    a second flag would replace the first list)."""
+    assert SMOKE[:2] == ["--configfile", "workflow/config/smoke.yaml"]
+    return [*SMOKE[:2], str(overlay), *SMOKE[2:]]
+
+
+def test_dag_start_refuses_modes_above_the_grid(workdir):
+    bad = workdir / "bad_modes.yaml"
+    # smoke grid n_x = 32: at most 17 modes
+    bad.write_text("boon:\n  experiments:\n    burgers_periodic_single:\n      model: {modes: 18, width: 16}\n")
+    proc = snakemake(workdir, "-n", *smoke_with(bad), check=False)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and "boon.experiments.burgers_periodic_single.model.modes = 18" in out
+    assert "n_x // 2 + 1 = 17" in out
+
+
+def test_dag_start_refuses_a_dataset_key_the_generator_does_not_take(workdir):
+    bad = workdir / "bad_key.yaml"
+    bad.write_text("boon:\n  datasets:\n    stokes_single_nu0p1: {generator: stokes, n_samples: 30, n_x: 64, "
+                   "multi_step: false, nu: 0.1, n_terms: 3}\n")
+    proc = snakemake(workdir, "-n", *smoke_with(bad), check=False)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and "boon.datasets.stokes_single_nu0p1" in out and "n_terms" in out
+
+
+@pytest.mark.smoke
+@pytest.mark.parametrize("experiment", EXPERIMENTS)
+def test_smoke_boon_table_files_and_per_seed_folders(smoke_run, experiment):
+    exp = BOON["experiments"][experiment]
+    for ext in ("csv", "md", "tex"):
+        assert (smoke_run / f"results/smoke/tables/boon_{experiment}.{ext}").stat().st_size > 0
+    base = smoke_run / f"results/smoke/boon/{experiment}"
+    for seed in BOON["seeds"]:
+        folder = base / f"seed{seed}"
+        assert (folder / "metrics.csv").stat().st_size > 0
+        assert len(list((folder / "checkpoints").iterdir())) == len(exp["methods"])
+        for method in exp["methods"]:
+            assert (folder / "models" / f"{method}.pt").stat().st_size > 0
+            assert (folder / "models" / f"{method}_history.csv").stat().st_size > 0
+            assert (folder / "predictions" / f"{method}.nc").stat().st_size > 0
+    assert not (base / "models").exists() and not (base / "predictions").exists()  # nothing outside seed<k>/
+
+
+def _per_seed(smoke_run, experiment) -> dict[int, pd.DataFrame]:
+    return {seed: pd.read_csv(smoke_run / f"results/smoke/boon/{experiment}/seed{seed}/metrics.csv")
+            for seed in BOON["seeds"]}
+
+
+@pytest.mark.smoke
+@pytest.mark.parametrize("experiment", EXPERIMENTS)
+def test_smoke_boon_boundary_residual_is_round_off_for_every_seed(smoke_run, experiment):
+    exp = BOON["experiments"][experiment]
+    n_x = BOON["datasets"][exp["dataset"]]["n_x"]
+    boon_methods = [m for m in exp["methods"] if m.startswith("boon")]
+    assert boon_methods
+    for seed, metrics in _per_seed(smoke_run, experiment).items():
+        worst = metrics.groupby(["method", "metric"])["value"].max()
+        sides = {"dirichlet": ("bc_left", "bc_right"), "neumann": ("bc_left", "bc_right"),
+                 "periodic": ("bc_ends",)}[exp["bc_type"]]
+        assert set(metrics["metric"]) == {"rel_l2", *sides} | (
+            {"bc_left_2nd", "bc_right_2nd"} if exp["bc_type"] == "neumann" else set())
+        for method in boon_methods:
+            for side in sides:
+                if exp["bc_type"] == "neumann":  # float64 round-off of u divided by h = 1/(n_x - 1)
+                    assert worst[method, side] < 1e-10 * (n_x - 1), (seed, method, side, worst[method, side])
+                else:  # Dirichlet values and periodic ends are overwritten in float64: exactly met
+                    assert worst[method, side] == 0.0, (seed, method, side, worst[method, side])
+        if "fno1d" in exp["methods"]:  # the plain FNO does not meet the BC
+            assert max(worst["fno1d", side] for side in sides) > 1e-6, (seed, experiment)
+
+
+@pytest.mark.smoke
+@pytest.mark.parametrize("experiment", EXPERIMENTS)
+def test_smoke_boon_table_aggregates_over_the_seeds(smoke_run, experiment):
+    per_seed = _per_seed(smoke_run, experiment)
+    combined = pd.read_csv(smoke_run / f"results/smoke/boon/{experiment}/metrics.csv")
+    assert sorted(combined["seed"].unique()) == sorted(BOON["seeds"])
+    table = pd.read_csv(smoke_run / f"results/smoke/tables/boon_{experiment}.csv")
+    means = {s: m.groupby(["method", "metric"])["value"].mean() for s, m in per_seed.items()}
+    for method in BOON["experiments"][experiment]["methods"]:
+        values = np.array([means[s][method, "rel_l2"] for s in BOON["seeds"]])
+        row = table[(table["method"] == method) & (table["metric"] == "rel_l2")].iloc[0]
+        np.testing.assert_allclose(row["mean"], values.mean(), rtol=1e-9)
+        np.testing.assert_allclose(row["se"], values.std(ddof=1) / np.sqrt(values.size), rtol=1e-9)
+        assert (row["se_over"], row["n_seeds"]) == ("seeds", len(BOON["seeds"]))
+        if method != "fno1d":
+            ratios = np.array([means[s]["fno1d", "rel_l2"] / means[s][method, "rel_l2"] for s in BOON["seeds"]])
+            factor = table[(table["method"] == method) & (table["metric"] == "improvement_rel_l2")].iloc[0]
+            np.testing.assert_allclose(factor["mean"], ratios.mean(), rtol=1e-9)
+    # the seeds are independent runs: different initial weights give different errors
+    fno = [means[s]["fno1d", "rel_l2"] for s in BOON["seeds"]]
+    assert len(set(fno)) == len(fno)
+    md = (smoke_run / f"results/smoke/tables/boon_{experiment}.md").read_text()
+    bc_type = BOON["experiments"][experiment]["bc_type"]
+    assert f"over {len(BOON['seeds'])} independent training runs" in md
+    assert ("halved" in md) == (bc_type == "neumann")
+    assert "[RECON]" in md
+
+
+@pytest.mark.smoke
+def test_smoke_boon_figure_uses_the_first_seed(smoke_run):
+    neumann = [e for e in EXPERIMENTS if BOON["experiments"][e]["bc_type"] == "neumann"]
+    assert neumann
+    for experiment in neumann:
+        caption = (smoke_run / f"figures/smoke/boon/{experiment}_boundary_derivative.caption.txt").read_text()
+        assert f"trained with seed {BOON['seeds'][0]}, the first of the seeds" in caption
+        pred = xr.open_dataset(smoke_run / f"results/smoke/boon/{experiment}/seed{BOON['seeds'][0]}/predictions/"
+                                           "boon_fno1d.nc")
+        assert pred.attrs["bc_type"] == "neumann"
+        pred.close()
