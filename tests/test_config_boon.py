@@ -82,7 +82,7 @@ def test_dataset_key_the_generator_does_not_know_is_refused(cfg):
     refuse(cfg, "boon.datasets.stokes_single_nu0p1", "n_xx")
     cfg = merged("smoke")
     cfg["boon"]["datasets"]["stokes_single_nu0p1"]["seed"] = 3  # seeds come from data_seed
-    refuse(cfg, "boon.datasets.stokes_single_nu0p1", "'seed'")
+    refuse(cfg, "boon.datasets.stokes_single_nu0p1.seed: unknown key")
 
 
 def test_dataset_missing_a_required_setting_is_refused(cfg):

@@ -12,7 +12,6 @@ wildcard_constraints:
     dataset="|".join(BOON["datasets"]) or "NONE",
     bexp="|".join(BOON["experiments"]) or "NONE",
     bmethod="fno1d|boon_fno1d|boon_fno1d_clean",
-    seed=r"\d+",
 
 
 def boon_caption(dataset, bexp=None):
@@ -62,7 +61,8 @@ rule plot_dataset_samples:
     input:
         data=rules.generate_boon_dataset.output.data,
     output:
-        png=f"{FIGURES}/boon/dataset_{{dataset}}.png",
+        png=report(f"{FIGURES}/boon/dataset_{{dataset}}.png", caption="../report/caption.rst", category="3. BOON",
+                   subcategory="datasets", labels={"output": "dataset samples", "dataset": "{dataset}"}),
         pdf=f"{FIGURES}/boon/dataset_{{dataset}}.pdf",
         caption=f"{FIGURES}/boon/dataset_{{dataset}}.caption.txt",
     params:
@@ -194,7 +194,8 @@ rule make_boon_table:
         metrics=rules.combine_operator_metrics.output.metrics,
         data=lambda w: f"{BOON_DIR}/datasets/{boon_dataset_of(w.bexp)}.nc",
     output:
-        csv=f"{RESULTS}/tables/boon_{{bexp}}.csv",
+        csv=report(f"{RESULTS}/tables/boon_{{bexp}}.csv", caption="../report/caption.rst", category="3. BOON",
+                   subcategory="{bexp}", labels={"output": "table"}),
         md=f"{RESULTS}/tables/boon_{{bexp}}.md",
         tex=f"{RESULTS}/tables/boon_{{bexp}}.tex",
     params:
@@ -228,7 +229,8 @@ rule plot_boundary_derivative:
             f"{BOON_DIR}/{w.bexp}/seed{BOON_SEEDS[0]}/predictions/{m}.nc" for m in BOON["experiments"][w.bexp]["methods"]
         ],
     output:
-        png=f"{FIGURES}/boon/{{bexp}}_boundary_derivative.png",
+        png=report(f"{FIGURES}/boon/{{bexp}}_boundary_derivative.png", caption="../report/caption.rst",
+                   category="3. BOON", subcategory="{bexp}", labels={"output": "figure", "name": "Fig. 1 insets"}),
         pdf=f"{FIGURES}/boon/{{bexp}}_boundary_derivative.pdf",
         caption=f"{FIGURES}/boon/{{bexp}}_boundary_derivative.caption.txt",
     params:

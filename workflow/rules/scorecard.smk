@@ -4,7 +4,7 @@
 
 def boon_seed_metrics(bexp):
     """The metrics file of every training seed of a BOON experiment."""
-    return [f"{BOON_DIR}/{bexp}/metrics.csv"]
+    return [f"{BOON_DIR}/{bexp}/seed{k}/metrics.csv" for k in BOON_SEEDS]
 
 
 SCORECARD_INPUTS = {

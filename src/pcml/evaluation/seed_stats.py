@@ -16,7 +16,6 @@ samples) of one metric (FNO / BOON in relative L2), then the mean and SE over se
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -24,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from pcml.data.netcdf import write_csv
+from pcml.evaluation.metrics import mean_and_se
 
 __all__ = ["METRICS_COLUMNS", "SUMMARY_COLUMNS", "FACTOR_COLUMNS", "read_metrics", "combine_seed_metrics",
            "per_seed_means", "summarise_over_seeds", "improvement_factors"]
@@ -107,8 +107,9 @@ def per_seed_means(metrics: pd.DataFrame) -> pd.DataFrame:
 
 
 def _mean_se(values: np.ndarray) -> tuple[float, float]:
-    se = float(np.std(values, ddof=1) / math.sqrt(values.size)) if values.size > 1 else float("nan")
-    return float(np.mean(values)), se
+    """(mean, SE with ddof = 1; NaN for one value), the one implementation in pcml.evaluation.metrics."""
+    mean, _, se = mean_and_se(values)
+    return float(mean), float(se)
 
 
 def summarise_over_seeds(metrics: pd.DataFrame) -> pd.DataFrame:

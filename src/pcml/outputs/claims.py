@@ -169,12 +169,12 @@ def probconserv_values(metrics_csv: str | Path, metric: str, t_star: float,
 def boon_values(metrics_csv: str | Path, metric: str) -> dict[str, np.ndarray]:
     """Per-method summaries over the test samples: {method: (1,)}.
 
-    ``bc_abs_max``: the largest |boundary residual| over samples and both walls (the correction's own
-    stencils); any other metric: its mean over the samples.
+    ``bc_abs_max``: the largest |boundary residual| over samples and walls (the correction's own
+    stencils: bc_left, bc_right; periodic: bc_ends); any other metric: its mean over the samples.
     """
     frame = pd.read_csv(metrics_csv)
     if metric == "bc_abs_max":
-        rows = frame[frame["metric"].isin(["bc_left", "bc_right"])]
+        rows = frame[frame["metric"].isin(["bc_left", "bc_right", "bc_ends"])]
         return {m: np.array([g["value"].abs().max()]) for m, g in rows.groupby("method")}
     rows = frame[frame["metric"] == metric]
     return {m: np.array([g["value"].mean()]) for m, g in rows.groupby("method")}
