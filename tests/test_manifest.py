@@ -15,7 +15,8 @@ def outputs(tmp_path):
     files = {"results/p/tables/t.csv": "a\n1\n", "results/p/x/data.nc": "nc", "figures/p/f.png": "png",
              "results/p/logs/job.log": "log", "results/p/benchmarks/job.tsv": "s\n1\n",
              "results/p/x/checkpoints/c/checkpoint.pt": "pt", "results/p/x/.tmp.nc": "partial",
-             "results/p/x/model.pt": "weights"}
+             "results/p/x/model.pt": "weights", "results/p/tables/cost.csv": "timings",
+             "figures/p/cost.png": "timings"}
     for rel, text in files.items():
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text(text)

@@ -9,6 +9,7 @@ and then ``pcml verify`` against a published manifest.
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import json
 import platform
@@ -23,6 +24,8 @@ MANIFEST_VERSION = 1
 SUFFIXES = (".nc", ".csv", ".md", ".tex", ".rst", ".png", ".pdf", ".txt", ".gif")
 # Per-run records that legitimately differ between reruns (timings, logs) or are resumable state.
 SKIPPED_FOLDERS = ("logs", "benchmarks", "checkpoints")
+# Outputs that record measured timings (the cost benchmark): never bit-identical, so not in the manifest.
+TIMING_GLOBS = ("results/*/tables/cost.*", "figures/*/cost.*")
 PACKAGES = ("pcml", "torch", "numpy", "scipy", "pandas", "xarray", "netCDF4", "h5py", "matplotlib", "seaborn",
             "snakemake")
 
@@ -39,8 +42,8 @@ def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
 def output_files(root: str | Path, folders: Iterable[str], exclude: Iterable[str] = ()) -> list[str]:
     """Output files under ``root``/each of ``folders``, as sorted POSIX paths relative to ``root``.
 
-    Only files ending in ``SUFFIXES`` count; ``SKIPPED_FOLDERS``, hidden files (temporary names of
-    atomic writes) and the paths in ``exclude`` are left out.
+    Only files ending in ``SUFFIXES`` count; ``SKIPPED_FOLDERS``, ``TIMING_GLOBS``, hidden files
+    (temporary names of atomic writes) and the paths in ``exclude`` are left out.
     """
     root = Path(root)
     skip = set(exclude)
@@ -52,7 +55,8 @@ def output_files(root: str | Path, folders: Iterable[str], exclude: Iterable[str
         for path in base.rglob("*"):
             rel = path.relative_to(root)
             if (path.is_file() and path.name.endswith(SUFFIXES) and not path.name.startswith(".")
-                    and not set(rel.parts) & set(SKIPPED_FOLDERS) and rel.as_posix() not in skip):
+                    and not set(rel.parts) & set(SKIPPED_FOLDERS) and rel.as_posix() not in skip
+                    and not any(fnmatch.fnmatch(rel.as_posix(), pattern) for pattern in TIMING_GLOBS)):
                 found.append(rel.as_posix())
     return sorted(found)
 
