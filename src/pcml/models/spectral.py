@@ -9,6 +9,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from pcml.constraints.boundary_kernels import SpectralKernel1d
 from pcml.fourier import truncated_rfft
 
 __all__ = ["SpectralConv1d"]
@@ -41,6 +42,10 @@ class SpectralConv1d(nn.Module):
     def complex_weight(self) -> torch.Tensor:
         """The weights as a complex tensor (in_channels, out_channels, modes)."""
         return torch.view_as_complex(self.weight)
+
+    def boundary_kernel(self) -> SpectralKernel1d:
+        """The layer seen from its boundary nodes (fast path of the BOON corrections)."""
+        return SpectralKernel1d(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Apply K to x of shape (batch, in_channels, n); returns (batch, out_channels, n).
