@@ -20,6 +20,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/probconserv.smk"
 include: "workflow/rules/released.smk"
 include: "workflow/rules/boon.smk"
+include: "workflow/rules/benchmark.smk"
 
 
 rule all:
@@ -28,3 +29,4 @@ rule all:
         rules.probconserv.input,
         rules.probconserv_released.input,
         rules.boon.input,
+        rules.benchmark.input,

@@ -1,0 +1,68 @@
+# Cost benchmark: seconds per training step and per inference batch, peak memory growth and
+# parameter counts of every model family in config["benchmark"]["families"] (pcml.bench), each case
+# alternated with its baseline in one process. Measured, never asserted in a test.
+BENCH = config["benchmark"]
+
+
+def cost_caption():
+    return (
+        f"Cost of the suite's models, profile {PROFILE}: seconds per training step (forward, backward, "
+        "Adam step; float32) and per inference batch (no gradients), medians over alternated repeats; "
+        "'vs baseline' is the median of the paired ratios to the row's baseline (FNO1d: a plain "
+        "implementation of the same network; BOON-FNO1d: FNO1d of the same sizes). Peak memory: growth "
+        "of the process's peak resident set during one call. Spec boon.md §7.2 measured the released "
+        "BOON code at 5-6x FNO (Dirichlet/Neumann). " + paper_deviations("benchmark")
+    )
+
+
+rule measure_cost:
+    output:
+        csv=f"{RESULTS}/tables/cost.csv",
+        md=f"{RESULTS}/tables/cost.md",
+    params:
+        settings=BENCH,
+        caption=cost_caption(),
+    log:
+        f"{LOGS}/benchmark/measure_cost.log",
+    benchmark:
+        f"{BENCHMARKS}/benchmark/measure_cost.tsv"
+    # All of the run's cores: Snakemake then runs no other job beside it, so the timings are not
+    # disturbed by this workflow (torch itself uses benchmark.threads).
+    threads: workflow.cores
+    resources:
+        mem_mb=8000,
+        runtime=30,
+    message:
+        "Cost benchmark: timing every model family (runs alone)"
+    script:
+        "../scripts/measure_cost.py"
+
+
+rule plot_cost:
+    input:
+        csv=rules.measure_cost.output.csv,
+    output:
+        png=f"{FIGURES}/cost.png",
+        pdf=f"{FIGURES}/cost.pdf",
+        caption=f"{FIGURES}/cost.caption.txt",
+    params:
+        caption=cost_caption(),
+        title=f"Cost per training step and inference batch (profile {PROFILE})",
+    log:
+        f"{LOGS}/figures/cost.log",
+    benchmark:
+        f"{BENCHMARKS}/figures/cost.tsv"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    message:
+        "Cost benchmark: figure"
+    script:
+        "../scripts/plot_cost.py"
+
+
+rule benchmark:
+    input:
+        rules.measure_cost.output,
+        rules.plot_cost.output,
