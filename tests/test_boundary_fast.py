@@ -167,19 +167,21 @@ def test_pointwise_and_call_kernel_views_match_layer_calls(kind):
                                torch.stack(probe_kernel(layer, x, full_batch=False)), rtol=0, atol=1e-14)
 
 
-def test_set_ends_gradients():
+@pytest.mark.parametrize("scale", [1.0, 0.5])
+def test_set_ends_values_and_gradients(scale):
     t = torch.randn(2, 3, 9, dtype=DT, requires_grad=True)
     g = torch.randn(2, 3, dtype=DT, requires_grad=True)
 
     def fn(s, g):  # nonlinear in the read nodes and in the parameter
         return torch.stack((s[..., 1] ** 2 + g, torch.sin(s[..., 2]) * g), dim=-1)
 
-    assert torch.autograd.gradcheck(lambda t, g: set_ends(t, [0, 1, 7], fn, g), (t, g))
-    out = set_ends(t, [0, 1, 7], fn, g)
-    torch.testing.assert_close(out[..., 1:-1], t[..., 1:-1], rtol=0, atol=0)
-    torch.testing.assert_close(out[..., 0], t[..., 1] ** 2 + g, rtol=0, atol=0)
+    assert torch.autograd.gradcheck(lambda t, g: set_ends(t, [0, 1, 7], fn, g, scale=scale), (t, g))
+    out = set_ends(t, [0, 1, 7], fn, g, scale=scale)
+    torch.testing.assert_close(out[..., 1:-1], scale * t[..., 1:-1], rtol=0, atol=0)
+    torch.testing.assert_close(out[..., 0], scale * (t[..., 1] ** 2 + g), rtol=0, atol=0)
+    torch.testing.assert_close(out[..., -1], scale * torch.sin(t[..., 7]) * g, rtol=0, atol=0)
     with torch.no_grad():  # the no-grad path gives the same values
-        torch.testing.assert_close(set_ends(t, [0, 1, 7], fn, g), out, rtol=0, atol=0)
+        torch.testing.assert_close(set_ends(t, [0, 1, 7], fn, g, scale=scale), out, rtol=0, atol=0)
 
 
 @pytest.mark.parametrize("dim", [-1, 1])

@@ -178,7 +178,7 @@ def _periodic_ends(t: torch.Tensor) -> torch.Tensor:
 
 
 def _neumann_ends(t: torch.Tensor, left: torch.Tensor, right: torch.Tensor, h: float,
-                  faithful: bool) -> torch.Tensor:
+                  faithful: bool, scale: float = 1.0) -> torch.Tensor:
     # Both relations read interior nodes of t only (n >= 5), so the order does not matter. The
     # gathered nodes s = t[..., [0, 1, n-4, n-3, n-2, n-1]] have s[..., 1] = t[..., 1] and
     # s[..., -k] = t[..., -k] for k = 1..4, all that the stencils read.
@@ -189,7 +189,7 @@ def _neumann_ends(t: torch.Tensor, left: torch.Tensor, right: torch.Tensor, h: f
 
     wall = t.shape[:-1]
     return set_ends(t, [0, 1, n - 4, n - 3, n - 2, n - 1], stencils, left.expand(wall).to(t.dtype),
-                    right.expand(wall).to(t.dtype))
+                    right.expand(wall).to(t.dtype), scale=scale)
 
 
 class BoundaryCorrection:
@@ -303,7 +303,8 @@ class NeumannCorrection(BoundaryCorrection):
         left, right = _bc_pair(self.bc_type, bc, t)
         if scale != 1:
             left, right = scale * left, scale * right
-        return _neumann_ends(t, left, right, grid_spacing(t.shape[-1], self.length), self.faithful) / 2
+        # The released layer output T / 2 (P14), with the halving folded into the overwrite's copy.
+        return _neumann_ends(t, left, right, grid_spacing(t.shape[-1], self.length), self.faithful, scale=0.5)
 
 
 class PeriodicCorrection(BoundaryCorrection):
@@ -347,4 +348,7 @@ def corrected_sum(corrections: Sequence[BoundaryCorrection], x: torch.Tensor,
         return sum(c(x, bc) for c in corrections)
     first.check(x)
     first.validate_bc(bc, x)
-    return first.overwrite(sum(c.pre(x) for c in corrections), bc, scale=float(len(corrections)))
+    total = first.pre(x)
+    for c in corrections[1:]:
+        total = total + c.pre(x)
+    return first.overwrite(total, bc, scale=float(len(corrections)))

@@ -58,9 +58,23 @@ class KernelState(NamedTuple):
     x_ends: torch.Tensor | None = None  # x at the ends (batch, C_in, ..., 2) if begin() got them
 
 
+_INDEX_CACHE: dict[tuple[tuple[int, ...], str], torch.Tensor] = {}
+
+
+def node_index(nodes: tuple[int, ...], device: torch.device | str) -> torch.Tensor:
+    """A long tensor of ``nodes`` on ``device`` (cached: the corrections use a few fixed ones)."""
+    key = (nodes, str(device))
+    index = _INDEX_CACHE.get(key)
+    if index is None:
+        if len(_INDEX_CACHE) > 256:
+            _INDEX_CACHE.clear()
+        index = _INDEX_CACHE[key] = torch.tensor(nodes, device=device, dtype=torch.long)
+    return index
+
+
 def end_index(n: int, device: torch.device | str) -> torch.Tensor:
     """The index tensor [0, n-1] of the two end nodes."""
-    return torch.tensor([0, n - 1], device=device)
+    return node_index((0, n - 1), device)
 
 
 def ends(t: torch.Tensor) -> torch.Tensor:
@@ -85,14 +99,17 @@ class _SetEnds(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(ctx, t: torch.Tensor, read: torch.Tensor, fn: EndsFn, *params: torch.Tensor) -> torch.Tensor:
+    def forward(ctx, t: torch.Tensor, read: torch.Tensor, scale: float, fn: EndsFn,
+                *params: torch.Tensor) -> torch.Tensor:
         with torch.enable_grad():
             s = t.detach().index_select(-1, read).requires_grad_(ctx.needs_input_grad[0])
-            p = [q.detach().requires_grad_(need) for q, need in zip(params, ctx.needs_input_grad[3:])]
+            p = [q.detach().requires_grad_(need) for q, need in zip(params, ctx.needs_input_grad[4:])]
             v = fn(s, *p).expand(t.shape[:-1] + (2,))
-        ctx.graph = (s, p, v)
+            if scale != 1:
+                v = scale * v
+        ctx.graph, ctx.scale = (s, p, v), scale
         ctx.save_for_backward(read)
-        out = t.clone()
+        out = t.clone() if scale == 1 else t * scale
         out.index_copy_(-1, end_index(t.shape[-1], t.device), v.detach())
         return out
 
@@ -109,24 +126,28 @@ class _SetEnds(torch.autograd.Function):
         grads = [next(found) if x.requires_grad else None for x in [s, *p]]
         grad_t = None
         if ctx.needs_input_grad[0]:
-            grad_t = grad.index_fill(-1, index, 0)
+            grad_t = grad.index_fill(-1, index, 0) if ctx.scale == 1 else (grad * ctx.scale).index_fill_(-1, index, 0)
             if grads[0] is not None:
                 grad_t.index_add_(-1, read, grads[0])
-        return (grad_t, None, None, *grads[1:])
+        return (grad_t, None, None, None, *grads[1:])
 
 
-def set_ends(t: torch.Tensor, read: list[int], fn: EndsFn, *params: torch.Tensor) -> torch.Tensor:
-    """Copy of t (..., n) whose nodes 0 and n-1 are ``fn(t[..., read], *params)`` (..., 2).
+def set_ends(t: torch.Tensor, read: list[int], fn: EndsFn, *params: torch.Tensor,
+             scale: float = 1.0) -> torch.Tensor:
+    """``scale`` times a copy of t (..., n) whose nodes 0 and n-1 are ``fn(t[..., read], *params)``
+    (..., 2); the scaling is free (it replaces the copy).
 
     ``fn`` maps the gathered nodes (..., len(read)) and the tensors ``params`` to the new end
     values, broadcastable to (..., 2); it must be built from differentiable torch operations.
     Equal in value and gradient to gathering, computing and writing with index operations, but
     the backward pass touches the full-size gradient once instead of once per gather and write.
     """
-    index = torch.tensor(read, device=t.device, dtype=torch.long)
+    index = node_index(tuple(read), t.device)
     if torch.is_grad_enabled() and (t.requires_grad or any(q.requires_grad for q in params)):
-        return _SetEnds.apply(t, index, fn, *params)
+        return _SetEnds.apply(t, index, float(scale), fn, *params)
     v = fn(t.index_select(-1, index), *params).expand(t.shape[:-1] + (2,))
+    if scale != 1:
+        t, v = t * scale, v * scale
     return t.index_copy(-1, end_index(t.shape[-1], t.device), v.to(t.dtype))
 
 
@@ -205,15 +226,22 @@ class SpectralKernel1d(CornerKernel1d):
 
     def __init__(self, layer: nn.Module) -> None:
         self.layer = layer
+        self._cache: dict[tuple, tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = {}
 
-    def _bases(self, n: int, like: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Real bases (modes, 2, 2) of the end values and (modes, 2, 4) of the corner blocks.
+    def _bases(self, n: int, like: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Real bases (modes, 2, 2) of the end values and (modes, 2, 4) of the corner blocks, and
+        the phases exp(2 pi i k / n) (modes,) of an impulse at node n-1; cached per grid size,
+        number of modes, dtype and device (they do not depend on the weights).
 
         irfft(Y, n) at node j is sum_k w_k / n Re(Y_k e^{2 pi i k j / n}) with w_0 = 1, w_k = 2,
         and w = 1 at the Nyquist mode (n even); irfft ignores Im Y at k = 0 and at the Nyquist
         mode, whose sine weights are set to exactly 0. Node n-1 is node -1 of the periodic grid.
         """
         m = self.layer.modes
+        key = (n, m, like.dtype, like.device)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
         k = torch.arange(m, dtype=torch.float64)
         w = torch.full_like(k, 2.0 / n)
         w[0] = 1.0 / n
@@ -230,8 +258,15 @@ class SpectralKernel1d(CornerKernel1d):
         corner[:, 0, 0, 0] = corner[:, 0, 1, 1] = w             # same end: Re W
         corner[:, 0, 0, 1], corner[:, 1, 0, 1] = w * cos, w * sin    # node 0 -> node -1
         corner[:, 0, 1, 0], corner[:, 1, 1, 0] = w * cos, -w * sin   # node -1 -> node 0
-        return (ends_basis.to(dtype=like.dtype, device=like.device),
-                corner.reshape(m, 2, 4).to(dtype=like.dtype, device=like.device))
+        phase = torch.polar(torch.ones_like(k), 2 * math.pi * k / n)
+        complex_dtype = {torch.float32: torch.complex64, torch.float64: torch.complex128}.get(like.dtype)
+        out = (ends_basis.to(dtype=like.dtype, device=like.device),
+               corner.reshape(m, 2, 4).to(dtype=like.dtype, device=like.device),
+               phase.to(dtype=complex_dtype or torch.complex64, device=like.device))
+        if len(self._cache) > 16:
+            self._cache.clear()
+        self._cache[key] = out
+        return out
 
     def begin(self, x: torch.Tensor) -> KernelState:
         n = x.shape[-1]
@@ -241,21 +276,24 @@ class SpectralKernel1d(CornerKernel1d):
         x_ft, x_ends = truncated_rfft(x, self.layer.modes, with_ends=True)
         w = self.layer.complex_weight().to(x_ft.dtype)
         y = torch.einsum("bix,iox->box", x_ft, w)
-        _, corner = self._bases(n, x)
+        _, corner, _ = self._bases(n, x)
         blocks = torch.einsum("iokr,krq->ioq", torch.view_as_real(w), corner)
         return KernelState(x, y, blocks.reshape(w.shape[0], w.shape[1], 2, 2), None, x_ends)
 
     def end_values(self, state: KernelState) -> torch.Tensor:
-        basis, _ = self._bases(state.x.shape[-1], state.x)
+        basis, _, _ = self._bases(state.x.shape[-1], state.x)
         return torch.einsum("bcmr,mrj->bcj", torch.view_as_real(state.out), basis)
 
     def finish(self, state: KernelState, d: torch.Tensor | None) -> torch.Tensor:
         n, y = state.x.shape[-1], state.out
         if d is not None:
-            k = torch.arange(self.layer.modes, dtype=torch.float64, device=d.device)
-            phase = torch.polar(torch.ones_like(k), 2 * math.pi * k / n).to(y.dtype)
-            d_ft = d[..., 0:1] + d[..., 1:2] * phase
-            y = y + torch.einsum("bix,iox->box", d_ft, self.layer.complex_weight().to(y.dtype))
+            # W . spectrum(E d) = d_0 W + phase * (d_{n-1} W): one real matmul of (batch, 2, C_in)
+            # with the weights viewed as (C_in, C_out * modes * 2), then a complex combination.
+            _, _, phase = self._bases(n, state.x)
+            w = torch.view_as_real(self.layer.complex_weight()).to(d.dtype)
+            c_in, c_out, m = w.shape[:3]
+            r = torch.matmul(d.transpose(1, 2), w.reshape(c_in, -1)).reshape(d.shape[0], 2, c_out, m, 2)
+            y = y + torch.view_as_complex(r[:, 0].contiguous()) + phase * torch.view_as_complex(r[:, 1].contiguous())
         return torch.fft.irfft(y, n=n, dim=-1)
 
 
