@@ -240,9 +240,9 @@ class BoundaryCorrection:
         if self.reference:
             return self.layer(eliminate(self.layer, x, self._reference_probes(x), self.left_elimination,
                                         self.right_elimination, tol=self.tol))
-        state = self.kernel.begin(x)
         if not self.kernel.couples_nodes:
-            return self.kernel.finish(state, None)
+            return self.layer(x)
+        state = self.kernel.begin(x)
         d = boundary_update(self.kernel, state, self.left_elimination, self.right_elimination, self.tol)
         return self.kernel.finish(state, d)
 
