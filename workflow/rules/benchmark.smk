@@ -4,15 +4,14 @@
 BENCH = config["benchmark"]
 
 
-def cost_caption():
-    return (
-        f"Cost of the suite's models, profile {PROFILE}: seconds per training step (forward, backward, "
-        "Adam step; float32) and per inference batch (no gradients), medians over alternated repeats; "
-        "'vs baseline' is the median of the paired ratios to the row's baseline (FNO1d: a plain "
-        "implementation of the same network; BOON-FNO1d: FNO1d of the same sizes). Peak memory: growth "
-        "of the process's peak resident set during one call. Spec boon.md §7.2 measured the released "
-        "BOON code at 5-6x FNO (Dirichlet/Neumann). " + paper_deviations("benchmark")
-    )
+COST_CAPTION = (
+    f"Cost of the suite's models, profile {PROFILE}: seconds per training step (forward, backward, "
+    "Adam step; float32) and per inference batch (no gradients), medians over alternated repeats; "
+    "'vs baseline' is the median of the paired ratios to the row's baseline (FNO1d: a plain "
+    "implementation of the same network; BOON-FNO1d: FNO1d of the same sizes). Peak memory: growth "
+    "of the process's peak resident set during one call. Spec boon.md §7.2 measured the released "
+    f"BOON code at 5-6x FNO (Dirichlet/Neumann). {paper_deviations('benchmark')}"
+)
 
 
 rule measure_cost:
@@ -21,7 +20,7 @@ rule measure_cost:
         md=f"{RESULTS}/tables/cost.md",
     params:
         settings=BENCH,
-        caption=cost_caption(),
+        caption=COST_CAPTION,
     log:
         f"{LOGS}/benchmark/measure_cost.log",
     benchmark:
@@ -46,7 +45,7 @@ rule plot_cost:
         pdf=f"{FIGURES}/cost.pdf",
         caption=f"{FIGURES}/cost.caption.txt",
     params:
-        caption=cost_caption(),
+        caption=COST_CAPTION,
         title=f"Cost per training step and inference batch (profile {PROFILE})",
     log:
         f"{LOGS}/figures/cost.log",
