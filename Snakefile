@@ -25,6 +25,7 @@ include: "workflow/rules/released.smk"
 include: "workflow/rules/boon.smk"
 include: "workflow/rules/scorecard.smk"
 include: "workflow/rules/manifest.smk"
+include: "workflow/rules/benchmark.smk"
 
 
 rule all:
@@ -36,3 +37,4 @@ rule all:
         rules.make_scorecard.output,
         rules.write_manifest.output,
         rules.plot_rule_costs.output,
+        rules.benchmark.input,

@@ -77,7 +77,8 @@ rule plot_rule_costs:
     output:
         # timings differ from run to run: they live under benchmarks/, outside the manifest
         csv=f"{BENCHMARKS}/summary/rule_costs.csv",
-        png=report(f"{BENCHMARKS}/summary/rule_costs.png", caption="../report/caption.rst", category="4. Cost"),
+        png=report(f"{BENCHMARKS}/summary/rule_costs.png", caption="../report/caption.rst", category="4. Cost",
+                   labels={"output": "wall time and memory of the jobs"}),
     params:
         benchmarks=BENCHMARKS,
         caption=(f"Cost of the jobs of profile {PROFILE}: wall time (s) and peak resident memory (MB) from "

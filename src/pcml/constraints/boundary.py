@@ -18,6 +18,16 @@ and the left Neumann relation is u0 = g_L + u1 (P12, right only for g_L = 0). ``
 give the same Dirichlet and periodic layer outputs; the model-level differences (interior GELU mask,
 P8) live in :mod:`pcml.models.boon`.
 
+Fast path and reference: by default a correction works through the layer's boundary view
+(:mod:`pcml.constraints.boundary_kernels`): one full evaluation of the layer, boundary-sized
+responses for the probes and the elimination (:func:`boundary_update`), and the output
+L(x'') = L(x) + A E d by linearity. ``reference=True`` runs the straightforward implementation
+(:func:`probe_kernel`, :func:`eliminate`: the probes and each elimination step as full layer calls,
+as the released code does); both live in :mod:`pcml.constraints.elimination`. Both give the same
+outputs and gradients up to floating-point rounding (tests compare them on fixed weights and
+inputs). The boundary writes go through :func:`pcml.constraints.boundary_kernels.set_ends`, whose
+backward pass touches the full-size gradient once.
+
 BC data (``bc`` dicts): Dirichlet {"left": a, "right": b}, Neumann {"left": g_L, "right": g_R}
 (physical flux du/dx), periodic {} (or None). A value is a float, a 0-d tensor, a (batch,) tensor
 (one value per sample, broadcast over channels), or a tensor broadcastable to ``u.shape[:-1]``.
@@ -25,20 +35,23 @@ BC data (``bc`` dicts): Dirichlet {"left": a, "right": b}, Neumann {"left": g_L,
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Mapping
-from typing import NamedTuple
+from collections.abc import Callable, Mapping, Sequence
 
 import torch
 
+from pcml.constraints.boundary_kernels import (
+    KernelProbes, boundary_kernel, replace_ends, set_ends,
+)
+from pcml.constraints.elimination import TOL_1D, boundary_update, eliminate, probe_kernel
+
 __all__ = [
     "BC_TYPES", "TOL_1D", "KernelProbes", "BoundaryCorrection", "DirichletCorrection",
-    "NeumannCorrection", "PeriodicCorrection", "make_correction", "probe_kernel",
+    "NeumannCorrection", "PeriodicCorrection", "make_correction", "corrected_sum", "probe_kernel",
     "eliminate", "grid_spacing", "neumann_left_value", "neumann_right_value",
-    "wall_values", "enforce_boundary", "min_points",
+    "wall_values", "enforce_boundary", "min_points", "boundary_update",
 ]
 
 BC_TYPES = ("dirichlet", "neumann", "periodic")
-TOL_1D = 1e-7
 PERIODIC_WEIGHTS = (0.5, 0.5)  # alpha, beta of b = alpha u_0 + beta u_{n-1}
 # Right third-order stencil (11 u_{n-1} - 18 u_{n-2} + 9 u_{n-3} - 2 u_{n-4}) / (6 h) = g_R, solved
 # for u_{n-1}: coefficients of u_{n-2}, u_{n-3}, u_{n-4}, and the factor 6/11 of h g_R.
@@ -111,17 +124,6 @@ def _check_periodic_bc(bc: Mapping | None) -> None:
         raise ValueError(f"periodic BC takes no data, got keys {sorted(bc)}")
 
 
-def _replace_ends(t: torch.Tensor, left: torch.Tensor | None = None,
-                  right: torch.Tensor | None = None) -> torch.Tensor:
-    """Copy of t (..., n) with node 0 and/or node n-1 replaced (out of place, autograd-safe)."""
-    wall = t.shape[:-1]
-    parts = []
-    parts.append(t[..., :1] if left is None else left.expand(wall).unsqueeze(-1).to(t.dtype))
-    parts.append(t[..., 1:-1])
-    parts.append(t[..., -1:] if right is None else right.expand(wall).unsqueeze(-1).to(t.dtype))
-    return torch.cat(parts, dim=-1)
-
-
 def neumann_left_value(u: torch.Tensor, g_left: torch.Tensor, h: float,
                        faithful: bool = True) -> torch.Tensor:
     """Value at node 0 implied by the first-order stencil (u1 - u0) / h = g_L; shape u.shape[:-1].
@@ -157,7 +159,7 @@ def enforce_boundary(u: torch.Tensor, bc_type: str, bc: Mapping | None, faithful
         return _periodic_ends(u)
     left, right = _bc_pair(bc_type, bc, u)
     if bc_type == "dirichlet":
-        return _replace_ends(u, left, right)
+        return replace_ends(u, left, right)
     if faithful and bool(torch.any(left != 0)):
         warnings.warn("faithful Neumann mode uses u0 = g_L + u1 (released code), which is the "
                       "first-order Neumann relation only for g_L = 0 (spec P12)", stacklevel=2)
@@ -167,73 +169,27 @@ def enforce_boundary(u: torch.Tensor, bc_type: str, bc: Mapping | None, faithful
 
 def _periodic_ends(t: torch.Tensor) -> torch.Tensor:
     alpha, beta = PERIODIC_WEIGHTS
-    b = alpha * t[..., 0] + beta * t[..., -1]
-    return _replace_ends(t, b, b)
+
+    def average(s: torch.Tensor) -> torch.Tensor:
+        b = alpha * s[..., 0] + beta * s[..., 1]
+        return torch.stack((b, b), dim=-1)
+
+    return set_ends(t, [0, t.shape[-1] - 1], average)
 
 
 def _neumann_ends(t: torch.Tensor, left: torch.Tensor, right: torch.Tensor, h: float,
-                  faithful: bool) -> torch.Tensor:
-    # Both relations read interior nodes of t only (n >= 5), so the order does not matter.
-    return _replace_ends(t, neumann_left_value(t, left, h, faithful), neumann_right_value(t, right, h))
+                  faithful: bool, scale: float = 1.0) -> torch.Tensor:
+    # Both relations read interior nodes of t only (n >= 5), so the order does not matter. The
+    # gathered nodes s = t[..., [0, 1, n-4, n-3, n-2, n-1]] have s[..., 1] = t[..., 1] and
+    # s[..., -k] = t[..., -k] for k = 1..4, all that the stencils read.
+    n = t.shape[-1]
 
+    def stencils(s: torch.Tensor, g_left: torch.Tensor, g_right: torch.Tensor) -> torch.Tensor:
+        return torch.stack((neumann_left_value(s, g_left, h, faithful), neumann_right_value(s, g_right, h)), dim=-1)
 
-class KernelProbes(NamedTuple):
-    """Scalar kernel entries (0-d tensors) of a layer: responses at node 0 / n-1 to e0 / eN."""
-    k00: torch.Tensor
-    kn0: torch.Tensor
-    k0n: torch.Tensor
-    knn: torch.Tensor
-
-
-def probe_kernel(layer: Layer, x: torch.Tensor, full_batch: bool) -> KernelProbes:
-    """K00, KN0, K0N, KNN of ``layer`` at the resolution, channels, dtype and device of x (batch, C, n).
-
-    ``full_batch=True`` (faithful) probes with impulse tensors shaped like x; otherwise with one
-    call on a batch of two (e0, eN). Output channel 0 of the first impulse item is read.
-    """
-    if full_batch:
-        e0 = torch.zeros_like(x)
-        e0[:, :, 0] = 1
-        en = torch.zeros_like(x)
-        en[:, :, -1] = 1
-        r0, rn = layer(e0)[0, 0], layer(en)[0, 0]
-    else:
-        e = x.new_zeros((2,) + tuple(x.shape[1:]))
-        e[0, :, 0] = 1
-        e[1, :, -1] = 1
-        r = layer(e)
-        r0, rn = r[0, 0], r[1, 0]
-    return KernelProbes(r0[0], r0[-1], rn[0], rn[-1])
-
-
-def _clamp(k: torch.Tensor, tol: float) -> torch.Tensor:
-    """|k| < tol -> tol (a constant, so no gradient flows through a clamped entry, P22)."""
-    return torch.where(k.abs() < tol, torch.full_like(k, tol), k)
-
-
-def eliminate(layer: Layer, x: torch.Tensor, probes: KernelProbes, left: bool, right: bool,
-              tol: float = TOL_1D) -> torch.Tensor:
-    """T2: the input x (batch, C, n) with its boundary nodes changed (§3.2); returns (batch, C, n).
-
-    Left (if ``left``): x'_0 = 2 x_0 - [ (Lx)_0 - (Lx)_{n-1} K0N/KNN + K0N x_{n-1} ] / K~00 with
-    K~00 = K00 - KN0 K0N / KNN. Right (if ``right``, applied to x'):
-    x''_{n-1} = 2 x'_{n-1} - (L x')_{n-1} / KNN. For a single-channel linear L this makes
-    (L x'')_0 = K~00 x_0 (when both sides are eliminated) and (L x'')_{n-1} = KNN x_{n-1}.
-    """
-    knn = _clamp(probes.knn, tol)
-    out = x
-    if left:
-        k00 = _clamp(probes.k00, tol)
-        k_tilde = _clamp(k00 - probes.kn0 * probes.k0n / knn, tol)
-        kx = layer(x)
-        x0 = 2 * x[..., 0] - (kx[..., 0] - kx[..., -1] * probes.k0n / knn
-                              + probes.k0n * x[..., -1]) / k_tilde
-        out = _replace_ends(out, left=x0)
-    if right:
-        ky = layer(out)
-        xn = 2 * out[..., -1] - ky[..., -1] / knn
-        out = _replace_ends(out, right=xn)
-    return out
+    wall = t.shape[:-1]
+    return set_ends(t, [0, 1, n - 4, n - 3, n - 2, n - 1], stencils, left.expand(wall).to(t.dtype),
+                    right.expand(wall).to(t.dtype), scale=scale)
 
 
 class BoundaryCorrection:
@@ -241,13 +197,20 @@ class BoundaryCorrection:
 
     Holds a reference to ``layer`` (not registered as a submodule: the layer's parameters belong
     to the model that owns the layer). The kernel is re-probed from the current weights, at the
-    current resolution, on every call, and gradients flow through the probes.
+    current resolution, on every call, and gradients flow through the probes. ``reference=True``
+    selects the straightforward implementation (full layer calls), kept to test the fast path.
+
+    A call is ``overwrite(pre(x), bc)``: ``pre`` is L T2 x and ``overwrite`` is T1, which is
+    affine in (T, BC data), so that the sum of k corrected paths on the same x equals one overwrite
+    of the summed ``pre`` outputs with k times the BC data (:func:`corrected_sum`).
     """
 
     bc_type: str = ""
+    left_elimination: bool = False
+    right_elimination: bool = False
 
     def __init__(self, layer: Layer, faithful: bool = True, tol: float = TOL_1D,
-                 length: float = 1.0) -> None:
+                 length: float = 1.0, reference: bool = False) -> None:
         if not callable(layer):
             raise ValueError(f"{type(self).__name__}: layer must be callable, got {type(layer).__name__}")
         if length <= 0:
@@ -256,18 +219,55 @@ class BoundaryCorrection:
         self.faithful = bool(faithful)
         self.tol = float(tol)
         self.length = float(length)
+        self.reference = bool(reference)
+        self.kernel = boundary_kernel(layer)
 
-    def __call__(self, x: torch.Tensor, bc: Mapping | None) -> torch.Tensor:
+    def check(self, x: torch.Tensor) -> None:
+        """Raise ValueError unless x is (batch, C, n) with enough nodes for the BC type."""
         if x.ndim != 3:
             raise ValueError(f"{type(self).__name__}: expected x of shape (batch, C, n), got {tuple(x.shape)}")
         _check_points(x, self.bc_type, type(self).__name__)
-        return self.correct(x, bc)
 
-    def correct(self, x: torch.Tensor, bc: Mapping | None) -> torch.Tensor:
+    def pre(self, x: torch.Tensor) -> torch.Tensor:
+        """L(T2 x) (batch, C, n), correct at every node that T1 keeps (the ends may be stale).
+
+        Fast path: the layer's boundary view, one full evaluation plus boundary-sized work. For
+        a layer that does not couple nodes (pointwise), T2 changes the boundary outputs only,
+        which T1 overwrites from BC data and interior nodes, so L(x) is returned as it is.
+        """
+        if not (self.left_elimination or self.right_elimination):
+            return self.layer(x)
+        if self.reference:
+            return self.layer(eliminate(self.layer, x, self._reference_probes(x), self.left_elimination,
+                                        self.right_elimination, tol=self.tol))
+        if not self.kernel.couples_nodes:
+            return self.layer(x)
+        state = self.kernel.begin(x)
+        d = boundary_update(self.kernel, state, self.left_elimination, self.right_elimination, self.tol)
+        return self.kernel.finish(state, d)
+
+    def _reference_probes(self, x: torch.Tensor) -> KernelProbes:
+        return probe_kernel(self.layer, x, full_batch=self.faithful)
+
+    def overwrite(self, t: torch.Tensor, bc: Mapping | None, scale: float = 1.0) -> torch.Tensor:
+        """T1 on t (batch, C, n) with the BC data times ``scale``; returns a new tensor."""
         raise NotImplementedError
 
+    def __call__(self, x: torch.Tensor, bc: Mapping | None) -> torch.Tensor:
+        self.check(x)
+        self.validate_bc(bc, x)
+        return self.overwrite(self.pre(x), bc)
+
+    def validate_bc(self, bc: Mapping | None, like: torch.Tensor) -> None:
+        """Raise ValueError for a BC dict that does not fit this type and the wall of ``like``."""
+        if self.bc_type == "periodic":
+            _check_periodic_bc(bc)
+        else:
+            _bc_pair(self.bc_type, bc, like)
+
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(layer={self.layer!r}, faithful={self.faithful})"
+        return (f"{type(self).__name__}(layer={self.layer!r}, faithful={self.faithful}, "
+                f"reference={self.reference})")
 
 
 class DirichletCorrection(BoundaryCorrection):
@@ -275,12 +275,11 @@ class DirichletCorrection(BoundaryCorrection):
     (the per-sample values broadcast over all channels). Returns (batch, C, n)."""
 
     bc_type = "dirichlet"
+    left_elimination = right_elimination = True
 
-    def correct(self, x: torch.Tensor, bc: Mapping | None) -> torch.Tensor:
-        left, right = _bc_pair(self.bc_type, bc, x)
-        probes = probe_kernel(self.layer, x, full_batch=self.faithful)
-        t = self.layer(eliminate(self.layer, x, probes, left=True, right=True, tol=self.tol))
-        return _replace_ends(t, left, right)
+    def overwrite(self, t: torch.Tensor, bc: Mapping | None, scale: float = 1.0) -> torch.Tensor:
+        left, right = _bc_pair(self.bc_type, bc, t)
+        return replace_ends(t, scale * left, scale * right) if scale != 1 else replace_ends(t, left, right)
 
 
 class NeumannCorrection(BoundaryCorrection):
@@ -290,18 +289,22 @@ class NeumannCorrection(BoundaryCorrection):
     two corrected paths (spectral + pointwise) satisfies them with g."""
 
     bc_type = "neumann"
+    right_elimination = True
 
-    def correct(self, x: torch.Tensor, bc: Mapping | None) -> torch.Tensor:
-        left, right = _bc_pair(self.bc_type, bc, x)
+    def _reference_probes(self, x: torch.Tensor) -> KernelProbes:
         # Only KNN enters a right-only elimination: probe eN alone (full batch when faithful;
         # the released code also probes e0, whose entries are unused).
         en = x.new_zeros(((x.shape[0] if self.faithful else 1),) + tuple(x.shape[1:]))
         en[:, :, -1] = 1
         r = self.layer(en)[0, 0]
-        probes = KernelProbes(r[0], r[0], r[0], r[-1])
-        t = self.layer(eliminate(self.layer, x, probes, left=False, right=True, tol=self.tol))
-        h = grid_spacing(x.shape[-1], self.length)
-        return _neumann_ends(t, left, right, h, self.faithful) / 2
+        return KernelProbes(r[0], r[0], r[0], r[-1])
+
+    def overwrite(self, t: torch.Tensor, bc: Mapping | None, scale: float = 1.0) -> torch.Tensor:
+        left, right = _bc_pair(self.bc_type, bc, t)
+        if scale != 1:
+            left, right = scale * left, scale * right
+        # The released layer output T / 2 (P14), with the halving folded into the overwrite's copy.
+        return _neumann_ends(t, left, right, grid_spacing(t.shape[-1], self.length), self.faithful, scale=0.5)
 
 
 class PeriodicCorrection(BoundaryCorrection):
@@ -309,9 +312,9 @@ class PeriodicCorrection(BoundaryCorrection):
 
     bc_type = "periodic"
 
-    def correct(self, x: torch.Tensor, bc: Mapping | None) -> torch.Tensor:
+    def overwrite(self, t: torch.Tensor, bc: Mapping | None, scale: float = 1.0) -> torch.Tensor:
         _check_periodic_bc(bc)
-        return _periodic_ends(self.layer(x))
+        return _periodic_ends(t)
 
 
 _CORRECTIONS = {"dirichlet": DirichletCorrection, "neumann": NeumannCorrection,
@@ -319,6 +322,33 @@ _CORRECTIONS = {"dirichlet": DirichletCorrection, "neumann": NeumannCorrection,
 
 
 def make_correction(layer: Layer, bc_type: str, faithful: bool = True, tol: float = TOL_1D,
-                    length: float = 1.0) -> BoundaryCorrection:
-    """The correction of ``layer`` for ``bc_type`` in {'dirichlet', 'neumann', 'periodic'}."""
-    return _CORRECTIONS[_check_type(bc_type)](layer, faithful=faithful, tol=tol, length=length)
+                    length: float = 1.0, reference: bool = False) -> BoundaryCorrection:
+    """The correction of ``layer`` for ``bc_type`` in {'dirichlet', 'neumann', 'periodic'}
+    (``reference=True``: the straightforward implementation, see the module doc)."""
+    return _CORRECTIONS[_check_type(bc_type)](layer, faithful=faithful, tol=tol, length=length,
+                                              reference=reference)
+
+
+def corrected_sum(corrections: Sequence[BoundaryCorrection], x: torch.Tensor,
+                  bc: Mapping | None) -> torch.Tensor:
+    """sum_p corrections[p](x, bc) for corrections of one BC type and settings: (batch, C, n).
+
+    Fast path: T1 is affine in (T, BC data), so the k corrected paths are summed before a single
+    overwrite with k times the BC data (one full-size overwrite instead of k; equal up to
+    floating-point rounding, bit for bit for Dirichlet). With reference corrections, the plain
+    sum of the k calls.
+    """
+    if not corrections:
+        raise ValueError("corrected_sum: no corrections given")
+    first = corrections[0]
+    keys = {(type(c), c.faithful, c.length, c.reference) for c in corrections}
+    if len(keys) > 1:
+        raise ValueError(f"corrected_sum: the corrections differ in type or settings: {sorted(map(str, keys))}")
+    if first.reference:
+        return sum(c(x, bc) for c in corrections)
+    first.check(x)
+    first.validate_bc(bc, x)
+    total = first.pre(x)
+    for c in corrections[1:]:
+        total = total + c.pre(x)
+    return first.overwrite(total, bc, scale=float(len(corrections)))

@@ -24,13 +24,38 @@ import torch.nn.functional as F
 from torch import nn
 
 from pcml.constraints.boundary import (
-    BC_TYPES, TOL_1D, BoundaryCorrection, enforce_boundary, make_correction, min_points,
+    BC_TYPES, TOL_1D, BoundaryCorrection, corrected_sum, enforce_boundary, make_correction, min_points,
 )
 from pcml.models.fno import (
     FNO1d, N_FOURIER_LAYERS, PROJECTION_WIDTH, check_input_1d, unit_grid,
 )
 
 __all__ = ["BOONFNO1d"]
+
+
+class _InteriorGelu(torch.autograd.Function):
+    """GELU on nodes 1..n-2 along ``dim``, identity on the two boundary nodes: one pass forward
+    and one backward (GELU everywhere, then the end values and end gradients written back)."""
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, dim: int) -> torch.Tensor:
+        ctx.save_for_backward(x)
+        ctx.dim = dim
+        y = F.gelu(x)
+        n = x.shape[dim]
+        y.narrow(dim, 0, 1).copy_(x.narrow(dim, 0, 1))
+        y.narrow(dim, n - 1, 1).copy_(x.narrow(dim, n - 1, 1))
+        return y
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad: torch.Tensor) -> tuple[torch.Tensor, None]:
+        (x,) = ctx.saved_tensors
+        dim, n = ctx.dim, x.shape[ctx.dim]
+        gx = torch.ops.aten.gelu_backward(grad, x)
+        gx.narrow(dim, 0, 1).copy_(grad.narrow(dim, 0, 1))
+        gx.narrow(dim, n - 1, 1).copy_(grad.narrow(dim, n - 1, 1))
+        return gx, None
 
 
 class BOONFNO1d(nn.Module):
@@ -45,6 +70,9 @@ class BOONFNO1d(nn.Module):
         length: physical domain length; the Neumann spacing is h = length / (n - 1) at the
             current n (P18).
         tol: clamp of the kernel probes (1e-7 in 1-D).
+        reference: run the corrections' straightforward implementation (full layer calls for
+            every probe and elimination step) instead of the fast path; same outputs up to
+            floating-point rounding, several times slower. For tests and benchmarks.
 
     BC dict (values may be floats, 0-d tensors or (batch,) tensors): Dirichlet
     {"left": u(0), "right": u(1)}; Neumann {"left": du/dx(0), "right": du/dx(1)}; periodic {}.
@@ -52,7 +80,7 @@ class BOONFNO1d(nn.Module):
 
     def __init__(self, base: FNO1d | Mapping | None = None, bc_type: str = "dirichlet",
                  faithful: bool = True, length: float = 1.0, tol: float = TOL_1D,
-                 **fno_kwargs: int) -> None:
+                 reference: bool = False, **fno_kwargs: int) -> None:
         super().__init__()
         if bc_type not in BC_TYPES:
             raise ValueError(f"BOONFNO1d: bc_type must be one of {BC_TYPES}, got {bc_type!r}")
@@ -71,6 +99,7 @@ class BOONFNO1d(nn.Module):
         self.bc_type = bc_type
         self.faithful = bool(faithful)
         self.length = float(length)
+        self.reference = bool(reference)
         self.width = base.width
         self.modes = base.modes
         self.fc0 = nn.Linear(2, self.width)
@@ -78,8 +107,8 @@ class BOONFNO1d(nn.Module):
         self.fc2 = nn.Linear(PROJECTION_WIDTH, 1)
         # Plain callables holding references to the base layers (no duplicate parameters).
         self._corrections: list[tuple[BoundaryCorrection, BoundaryCorrection]] = [
-            (make_correction(conv, bc_type, self.faithful, tol, self.length),
-             make_correction(w, bc_type, self.faithful, tol, self.length))
+            (make_correction(conv, bc_type, self.faithful, tol, self.length, reference),
+             make_correction(w, bc_type, self.faithful, tol, self.length, reference))
             for conv, w in base.fourier_layers()
         ]
 
@@ -92,9 +121,7 @@ class BOONFNO1d(nn.Module):
         """GELU on all nodes, or on nodes 1..n-2 along ``dim`` only when masking the boundary."""
         if not self.masks_boundary:
             return F.gelu(x)
-        n = x.shape[dim]
-        return torch.cat((x.narrow(dim, 0, 1), F.gelu(x.narrow(dim, 1, n - 2)),
-                          x.narrow(dim, n - 1, 1)), dim=dim)
+        return _InteriorGelu.apply(x, dim)
 
     def forward(self, a: torch.Tensor, bc: Mapping | None = None) -> torch.Tensor:
         """Map a (batch, n) (or (batch, n, 1)) with BC data ``bc`` to u (batch, n).
@@ -111,7 +138,7 @@ class BOONFNO1d(nn.Module):
         grid = unit_grid(a.shape[0], n, a)
         x = self.fc0(torch.stack((a, grid), dim=-1)).permute(0, 2, 1)
         for layer, (corr_conv, corr_w) in enumerate(self._corrections):
-            x = corr_conv(x, bc) + corr_w(x, bc)
+            x = corrected_sum((corr_conv, corr_w), x, bc)  # = corr_conv(x, bc) + corr_w(x, bc)
             if layer < N_FOURIER_LAYERS - 1:
                 x = self._act(x, dim=-1)
         x = self._act(self.fc1(x.permute(0, 2, 1)), dim=1)

@@ -2,7 +2,8 @@
 
 Architecture (as in the released BOON code): lift ``fc0 = Linear(2, width)`` on (a(x), x) with x the
 grid linspace(0, 1, n); four Fourier layers ``x <- conv_l(x) + w_l(x)`` with ``conv_l`` a
-SpectralConv1d and ``w_l = Conv1d(width, width, 1)`` (with bias); exact GELU after layers 0-2;
+SpectralConv1d and ``w_l = Conv1d(width, width, 1)`` (with bias; computed as a batched GEMM by
+:class:`pcml.models.pointwise.PointwiseConv1d`, same parameters); exact GELU after layers 0-2;
 projection ``fc1 = Linear(width, 128)``, GELU, ``fc2 = Linear(128, 1)``. No padding (P6).
 """
 from __future__ import annotations
@@ -11,6 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from pcml.models.pointwise import PointwiseConv1d
 from pcml.models.spectral import SpectralConv1d
 
 __all__ = ["FNO1d", "count_params", "unit_grid", "check_input_1d", "N_FOURIER_LAYERS"]
@@ -60,11 +62,11 @@ class FNO1d(nn.Module):
         for layer in range(N_FOURIER_LAYERS):
             setattr(self, f"conv{layer}", SpectralConv1d(self.width, self.width, self.modes))
         for layer in range(N_FOURIER_LAYERS):
-            setattr(self, f"w{layer}", nn.Conv1d(self.width, self.width, 1))
+            setattr(self, f"w{layer}", PointwiseConv1d(self.width, self.width))
         self.fc1 = nn.Linear(self.width, PROJECTION_WIDTH)
         self.fc2 = nn.Linear(PROJECTION_WIDTH, 1)
 
-    def fourier_layers(self) -> list[tuple[SpectralConv1d, nn.Conv1d]]:
+    def fourier_layers(self) -> list[tuple[SpectralConv1d, PointwiseConv1d]]:
         """The (conv_l, w_l) pairs for l = 0..3."""
         return [(getattr(self, f"conv{i}"), getattr(self, f"w{i}")) for i in range(N_FOURIER_LAYERS)]
 

@@ -9,6 +9,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from pcml.constraints.boundary_kernels import SpectralKernel1d
+from pcml.fourier import truncated_rfft
+
 __all__ = ["SpectralConv1d"]
 
 
@@ -40,6 +43,10 @@ class SpectralConv1d(nn.Module):
         """The weights as a complex tensor (in_channels, out_channels, modes)."""
         return torch.view_as_complex(self.weight)
 
+    def boundary_kernel(self) -> SpectralKernel1d:
+        """The layer seen from its boundary nodes (fast path of the BOON corrections)."""
+        return SpectralKernel1d(self)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Apply K to x of shape (batch, in_channels, n); returns (batch, out_channels, n).
 
@@ -53,7 +60,7 @@ class SpectralConv1d(nn.Module):
         if self.modes > n // 2 + 1:
             raise ValueError(f"SpectralConv1d: modes={self.modes} exceeds n//2+1={n // 2 + 1} "
                              f"for a grid of n={n} points")
-        x_ft = torch.fft.rfft(x, dim=-1)[..., : self.modes]
+        x_ft = truncated_rfft(x, self.modes)  # rfft(x)[..., :modes], with a cheaper backward
         w = self.complex_weight().to(x_ft.dtype)
         out_ft = torch.einsum("bix,iox->box", x_ft, w)
         # irfft zero-fills the frequencies above `modes` up to n // 2 + 1.
