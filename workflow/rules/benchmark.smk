@@ -7,11 +7,15 @@ BENCH = config["benchmark"]
 # Locally the benchmark takes all of the run's cores, so Snakemake runs no other job beside it; where
 # the run claims more cores than this machine has (a cluster executor), the job gets its own
 # allocation and asks only for the threads torch uses.
-BENCH_JOB_THREADS = (
-    workflow.cores
-    if isinstance(workflow.cores, int) and workflow.cores <= (os.cpu_count() or 1)
-    else BENCH["threads"]
-)
+def bench_job_threads():
+    try:
+        cores = workflow.cores
+    except WorkflowError:  # no --cores given: `snakemake --report`, a dry run
+        return BENCH["threads"]
+    return cores if isinstance(cores, int) and cores <= (os.cpu_count() or 1) else BENCH["threads"]
+
+
+BENCH_JOB_THREADS = bench_job_threads()
 
 
 COST_CAPTION = (
