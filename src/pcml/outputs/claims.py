@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
-import pandas as pd
 import yaml
 
-from pcml.outputs.tables import METRICS_COLUMNS, select_time
+from pcml.evaluation.seed_stats import per_seed_means, read_metrics
+from pcml.outputs.tables import METRICS_COLUMNS, read_checked_csv, select_time
 
 REPRODUCES = "reproduces"
 DOES_NOT = "does not reproduce"
@@ -156,10 +156,7 @@ def load_claims(path: str | Path) -> list[dict]:
 def probconserv_values(metrics_csv: str | Path, metric: str, t_star: float,
                        params: Sequence[float] | None = None) -> dict[str, np.ndarray]:
     """Per-method means over the test functions at t*: {method: (n_params,)}, parameters ascending."""
-    frame = pd.read_csv(metrics_csv)
-    missing = [c for c in METRICS_COLUMNS if c not in frame.columns]
-    if missing:
-        raise ValueError(f"metrics file {metrics_csv} lacks column(s) {missing}")
+    frame = read_checked_csv(metrics_csv, METRICS_COLUMNS, "metrics file")
     frame = select_time(frame[frame["metric"] == metric], t_star, str(metrics_csv))
     if params is not None:
         frame = frame[np.isclose(frame["param"].to_numpy(float)[:, None], np.asarray(params, float)).any(axis=1)]
@@ -172,12 +169,12 @@ def boon_values(metrics_csv: str | Path, metric: str) -> dict[str, np.ndarray]:
     ``bc_abs_max``: the largest |boundary residual| over samples and walls (the correction's own
     stencils: bc_left, bc_right; periodic: bc_ends); any other metric: its mean over the samples.
     """
-    frame = pd.read_csv(metrics_csv)
+    frame = read_metrics(metrics_csv)
     if metric == "bc_abs_max":
         rows = frame[frame["metric"].isin(["bc_left", "bc_right", "bc_ends"])]
         return {m: np.array([g["value"].abs().max()]) for m, g in rows.groupby("method")}
-    rows = frame[frame["metric"] == metric]
-    return {m: np.array([g["value"].mean()]) for m, g in rows.groupby("method")}
+    means = per_seed_means(frame[frame["metric"] == metric])
+    return {m: g["value"].to_numpy(float) for m, g in means.groupby("method")}
 
 
 @dataclass

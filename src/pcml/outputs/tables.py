@@ -60,7 +60,7 @@ def format_cell(mean: float, se: float, scale: float) -> str:
     return text if not np.isfinite(se) else f"{text} ({format_number(se / scale)})"
 
 
-def _read_csv(path: str | Path, columns: tuple[str, ...], what: str) -> pd.DataFrame:
+def read_checked_csv(path: str | Path, columns: tuple[str, ...], what: str) -> pd.DataFrame:
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{what} not found: {path}")
@@ -87,7 +87,7 @@ def _read_paper(paper_csv, experiment: str, param_name: str, params: np.ndarray)
     """Paper rows of ``experiment`` matched to the table's parameter values (``param`` snapped onto them)."""
     if not paper_csv:
         return pd.DataFrame(columns=list(PAPER_COLUMNS))
-    paper = _read_csv(paper_csv, PAPER_COLUMNS, "paper-numbers CSV")
+    paper = read_checked_csv(paper_csv, PAPER_COLUMNS, "paper-numbers CSV")
     paper = paper[paper["experiment"] == experiment].copy()
     if paper.empty:
         return paper
@@ -184,7 +184,7 @@ def make_results_table(metrics_csv: str | Path | list[str | Path], *, experiment
     if not methods:
         raise ValueError("make_results_table: no methods given")
     paths = [metrics_csv] if isinstance(metrics_csv, (str, Path)) else list(metrics_csv)
-    frames = [_read_csv(path, METRICS_COLUMNS, "metrics file") for path in paths]
+    frames = [read_checked_csv(path, METRICS_COLUMNS, "metrics file") for path in paths]
     metrics = combine_seeds(frames, ["method", "param_name", "param", "t", "metric"]) if frames else None
     if metrics is None:
         raise ValueError("make_results_table: no metrics files given")
