@@ -148,10 +148,23 @@ def boon_fno1d_cases(s: Mapping[str, Any], seed: int) -> list[BenchCase]:
 
 @register_family("anp")
 def anp_cases(s: Mapping[str, Any], seed: int) -> list[BenchCase]:
-    """The ANP at each width H: a training step (dropout on) on ``batch_size`` functions with
-    ``n_context`` + ``n_target`` points, and one ``predict_draws`` pass of ``n_draws`` draws on a
-    ``grid`` x ``grid`` evaluation grid for one function (MC dropout on, as the workflow's default)."""
+    """The ANP at each width H, as the workflow runs it: a training step (dropout masks from the
+    loop's seeded generator) on ``batch_size`` functions with ``n_context`` + ``n_target`` points,
+    and the inference of one function (``predict_functions``: one pass of ``n_draws`` draws with MC
+    dropout on a ``grid`` x ``grid`` grid, in chunks of ``max_points_per_pass``, giving ANP,
+    HardC-ANP and ProbConserv-ANP)."""
+    import numpy as np
+    import xarray as xr
+
+    from pcml.evaluation.predict import InferenceSettings, predict_functions
+    from pcml.models.dropout import dropout_rng
+
     cases = []
+    side = np.linspace(0.0, 1.0, int(s["grid"]))
+    truth = xr.Dataset({"mass": (("function", "t"), np.ones((1, side.size)))},
+                       coords={"function": [0], "t": side, "x": side}, attrs={"experiment": "benchmark"})
+    settings = InferenceSettings(n_draws=int(s["n_draws"]), inference_dropout=True, seed=seed,
+                                 max_points_per_pass=int(s.get("max_points_per_pass", InferenceSettings.max_points_per_pass)))
     for hidden in s["num_hidden"]:
         torch.manual_seed(seed)
         model = build_model("anp", num_hidden=int(hidden))
@@ -159,21 +172,21 @@ def anp_cases(s: Mapping[str, Any], seed: int) -> list[BenchCase]:
         b, nc, nt = int(s["batch_size"]), int(s["n_context"]), int(s["n_target"])
         x_c, y_c = torch.rand(b, nc, 2, generator=g), torch.randn(b, nc, 1, generator=g)
         x_t, y_t = torch.rand(b, nt, 2, generator=g), torch.randn(b, nt, 1, generator=g)
-        side = torch.linspace(0.0, 1.0, int(s["grid"]))
-        grid = torch.stack(torch.meshgrid(side, side, indexing="ij"), dim=-1).reshape(1, -1, 2)
-        draws = torch.Generator()
+        contexts = {"x_context": x_c[:1], "y_context": y_c[:1]}
 
         def loss(model=model, x_c=x_c, y_c=y_c, x_t=x_t, y_t=y_t, g=g) -> torch.Tensor:
-            return model.loss(x_c, y_c, x_t, y_t, generator=g)["loss"]
+            with dropout_rng(g):
+                return model.loss(x_c, y_c, x_t, y_t, generator=g)["loss"]
 
-        def infer(model=model, x_c=x_c[:1], y_c=y_c[:1], grid=grid, draws=draws) -> None:
-            draws.manual_seed(seed)
-            with torch.no_grad():
-                model.predict_draws(x_c, y_c, grid, int(s["n_draws"]), generator=draws)
+        def infer(model=model, contexts=contexts) -> None:
+            predict_functions(model, contexts, truth, ["anp", "hardc_anp", "probconserv_anp"], settings,
+                              progress=False)
+            model.train()
 
         model.train()  # dropout on in both: training, and MC dropout at inference
         sizes = (f"H={hidden}; train batch {b}, {nc} context + {nt} target points; inference "
-                 f"{s['n_draws']} draws on a {s['grid']}x{s['grid']} grid, one function")
+                 f"{s['n_draws']} draws on a {s['grid']}x{s['grid']} grid, one function, "
+                 f"{settings.max_points_per_pass} draws x targets per pass, 3 methods")
         cases.append(BenchCase("anp", f"H = {hidden}", count_params(model), _adam_step(model, loss), infer, sizes))
     if not cases:
         raise ValueError("benchmark.families.anp.num_hidden is empty")

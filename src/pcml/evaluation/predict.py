@@ -56,7 +56,7 @@ class InferenceSettings:
     inference_dropout: bool = True
     sigma_g2: float = 0.0
     seed: int = 0
-    max_points_per_pass: int = 200_000  # draws x targets per forward pass
+    max_points_per_pass: int = 10_000  # draws x targets per forward pass (at least one time slice)
 
     def __post_init__(self) -> None:
         if self.n_draws < 2:
@@ -104,18 +104,20 @@ def predict_functions(
             x_c = contexts["x_context"][f:f + 1]
             y_c = contexts["y_context"][f:f + 1]
             b_f = truth["mass"].values[f]
+            # The function's generator gives the latent draws and the masks of the context path,
+            # once per function; the masks of the target path come from one generator per time
+            # slice, so no random draw depends on how the slices are cut into chunks.
+            gen = seeding.generator(settings.seed, "draws", identity, f, device=device)
+            with dropout_rng(gen):
+                encoding = model.encode_context(x_c, y_c, settings.n_draws, generator=gen)
             for sl in chunks:
                 tt, xx = np.meshgrid(t[sl], x, indexing="ij")
                 x_t = torch.as_tensor(np.stack([tt.ravel(), xx.ravel()], -1), dtype=torch.float32,
                                       device=device)[None]
-                # The function's generator is re-seeded for every chunk, so each draw keeps one z
-                # (and, with MC dropout, one set of context-path masks) across all time slices;
-                # the masks of the target path come from one generator per time slice.
-                gen = seeding.generator(settings.seed, "draws", identity, f, device=device)
                 slice_gens = [seeding.generator(settings.seed, "targets", identity, f, i, device=device)
                               for i in range(sl.start, sl.stop)]
                 with dropout_rng(gen, slice_gens, target_block=n_x):
-                    mu, sigma = model.predict_draws(x_c, y_c, x_t, settings.n_draws, generator=gen)
+                    mu, sigma = model.decode_targets(encoding, x_t)
                 mu = mu[:, 0].double().cpu().numpy().reshape(settings.n_draws, -1, n_x)
                 var = (sigma[:, 0].double().cpu().numpy() ** 2).reshape(settings.n_draws, -1, n_x)
                 for m in methods:

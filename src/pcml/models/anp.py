@@ -12,6 +12,7 @@ generator seed, see ``ANP.predict_draws``).
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
@@ -21,7 +22,7 @@ from pcml.models.attention import Attention, xavier_linear
 
 
 class LatentEncoder(nn.Module):
-    """Set encoder of (x, y) pairs -> (mean, log-variance) of z, each (B, H)."""
+    """Set encoder of (x, y) pairs (..., N, dim) -> (mean, log-variance) of z, each (..., H)."""
 
     def __init__(self, num_hidden: int, dim_x: int, dim_y: int, num_heads: int, dropout: float) -> None:
         super().__init__()
@@ -35,12 +36,16 @@ class LatentEncoder(nn.Module):
         h = self.embed(torch.cat([x, y], dim=-1))
         for layer in self.self_attn:
             h = layer(h, h, h)
-        h = torch.relu(self.hidden(h.mean(dim=1)))
+        h = torch.relu(self.hidden(h.mean(dim=-2)))
         return self.mean(h), self.logvar(h)
 
 
 class DeterministicEncoder(nn.Module):
-    """Self-attention over the context, then cross-attention from targets: r (B, Nt, H)."""
+    """Self-attention over the context, then cross-attention from targets: r (..., Nt, H).
+
+    ``encode`` (context only) and ``attend`` (per target) split the work, so a caller can encode
+    a context once and attend to it from many chunks of targets; leading dims broadcast.
+    """
 
     def __init__(self, num_hidden: int, dim_x: int, dim_y: int, num_heads: int, dropout: float) -> None:
         super().__init__()
@@ -51,18 +56,31 @@ class DeterministicEncoder(nn.Module):
         self.key_proj = xavier_linear(dim_x, num_hidden)
         self.query_proj = xavier_linear(dim_x, num_hidden)
 
-    def forward(self, x_c: torch.Tensor, y_c: torch.Tensor, x_t: torch.Tensor) -> torch.Tensor:
+    def encode(self, x_c: torch.Tensor, y_c: torch.Tensor) -> torch.Tensor:
+        """The context's values after self-attention: (..., Nc, H)."""
         e = self.embed(torch.cat([x_c, y_c], dim=-1))
         for layer in self.self_attn:
             e = layer(e, e, e)
+        return e
+
+    def attend(self, x_c: torch.Tensor, values: torch.Tensor, x_t: torch.Tensor) -> torch.Tensor:
+        """r of each target: cross-attention from proj(x_t) to keys proj(x_c) and ``values``."""
         keys, query = self.key_proj(x_c), self.query_proj(x_t)
         for layer in self.cross_attn:
-            query = layer(keys, e, query)
+            query = layer(keys, values, query)
         return query
+
+    def forward(self, x_c: torch.Tensor, y_c: torch.Tensor, x_t: torch.Tensor) -> torch.Tensor:
+        return self.attend(x_c, self.encode(x_c, y_c), x_t)
 
 
 class Decoder(nn.Module):
-    """MLP on [r, z, proj(x_t)] -> (mu, sigma), sigma = softplus(s) + 1e-3, each (B, Nt)."""
+    """MLP on [r, z, proj(x_t)] -> (mu, sigma), sigma = softplus(s) + 1e-3, each (..., Nt).
+
+    The first layer is applied as W_r r + W_z z + W_p proj(x_t) + b (the column blocks of its
+    weight), the same function as on the concatenation, so that z enters once per draw rather
+    than once per target, and r or proj(x_t) once when they are shared by all draws.
+    """
 
     def __init__(self, num_hidden: int, dim_x: int) -> None:
         super().__init__()
@@ -72,9 +90,13 @@ class Decoder(nn.Module):
         self.out = xavier_linear(width, 2)
 
     def forward(self, r: torch.Tensor, z: torch.Tensor, x_t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        z = z.unsqueeze(1).expand(-1, x_t.shape[1], -1)
-        h = torch.cat([r, z, self.target_proj(x_t)], dim=-1)
-        for layer in self.hidden:
+        """r (..., Nt, H), z (..., H), x_t (..., Nt, dim_x), leading dims broadcast -> mu, sigma."""
+        n = r.shape[-1]
+        w, bias = self.hidden[0].weight, self.hidden[0].bias
+        h = (F.linear(r, w[:, :n]) + F.linear(z, w[:, n:2 * n]).unsqueeze(-2)
+             + F.linear(self.target_proj(x_t), w[:, 2 * n:], bias))
+        h = torch.relu(h)
+        for layer in self.hidden[1:]:
             h = torch.relu(layer(h))
         mu, s = self.out(h).unbind(dim=-1)
         return mu, F.softplus(s) + 1e-3
@@ -170,30 +192,55 @@ class ANP(nn.Module):
         kl = gaussian_kl(mean_q, logvar_q, mean_p, logvar_p)
         return {"loss": nll + kl, "nll": nll, "kl": kl}
 
+    def encode_context(self, x_c: torch.Tensor, y_c: torch.Tensor, n_draws: int,
+                       generator: torch.Generator | None = None) -> ContextEncoding:
+        """Everything the predictions need from a context: n_draws latent draws z ~ p(z | context).
+
+        x_c (B, Nc, dim_x), y_c (B, Nc, 1). The latent noise is one ``torch.randn((n_draws, B, H),
+        generator)`` call. In train mode (MC dropout at inference, spec §9.3) every draw gets its
+        own dropout masks in both context encoders (the inputs are broadcast along a draw axis, so
+        the masks are the ones of inputs repeated n_draws times, draw-major); in eval mode the
+        encodings are computed once and shared by all draws.
+        """
+        if n_draws < 1:
+            raise ValueError(f"n_draws must be >= 1; got {n_draws}")
+        self._check(x_c=x_c, y_c=y_c)
+        b = x_c.shape[0]
+        shape = (n_draws if self.training else 1, *x_c.shape)
+        xc, yc = x_c.unsqueeze(0).expand(shape), y_c.unsqueeze(0).expand(*shape[:-1], 1)
+        mean_p, logvar_p = self.latent(xc, yc)
+        z = self.sample_z(mean_p.expand(n_draws, b, -1), logvar_p.expand(n_draws, b, -1), generator)
+        return ContextEncoding(x_c=x_c.unsqueeze(0), values=self.det.encode(xc, yc), z=z)
+
+    def decode_targets(self, encoding: ContextEncoding, x_t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Per-draw predictive (mu, sigma) of targets x_t (B, Nt, dim_x), each (n_draws, B, Nt).
+
+        Given the encoding, targets are independent: calling this on chunks of x_t and
+        concatenating gives the predictions of one call (with MC dropout, when the masks of the
+        target path come from per-block generators of ``pcml.models.dropout``).
+        """
+        self._check(x_t=x_t)
+        xt = x_t.unsqueeze(0)
+        return self.decoder(self.det.attend(encoding.x_c, encoding.values, xt), encoding.z, xt)
+
     def predict_draws(self, x_c: torch.Tensor, y_c: torch.Tensor, x_t: torch.Tensor, n_draws: int,
                       generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """Per-draw predictive moments with z ~ p(z | context): (mu, sigma), each (n_draws, B, Nt).
 
-        The latent noise is one ``torch.randn((n_draws, B, H), generator)`` call in both modes, so a
-        seeded generator reproduces the draws. In eval mode the context encodings and r are
-        computed once and shared by all draws. In train mode (MC dropout at inference, spec §9.3)
-        the inputs are repeated n_draws times along the batch, so every draw gets its own dropout
-        masks in both encoders. Given z, targets are independent: in eval mode, calling this on
-        chunks of x_t with the same generator seed gives the same predictions as one call.
+        ``encode_context`` then ``decode_targets`` (see both): a seeded generator reproduces the
+        draws, and in eval mode calling this on chunks of x_t with the same generator seed gives
+        the predictions of one call.
         """
-        if n_draws < 1:
-            raise ValueError(f"n_draws must be >= 1; got {n_draws}")
         self._check(x_c=x_c, y_c=y_c, x_t=x_t)
-        b = x_c.shape[0]
-        if not self.training:
-            mean_p, logvar_p = self.latent(x_c, y_c)
-            r = self.det(x_c, y_c, x_t)
-            z = self.sample_z(mean_p.expand(n_draws, -1, -1), logvar_p.expand(n_draws, -1, -1), generator)
-            mu, sigma = self.decoder(r.repeat(n_draws, 1, 1), z.reshape(n_draws * b, -1),
-                                     x_t.repeat(n_draws, 1, 1))
-        else:
-            xc, yc, xt = (a.repeat(n_draws, 1, 1) for a in (x_c, y_c, x_t))  # draw-major batch
-            mean_p, logvar_p = self.latent(xc, yc)
-            z = self.sample_z(mean_p, logvar_p, generator)
-            mu, sigma = self.decoder(self.det(xc, yc, xt), z, xt)
-        return mu.view(n_draws, b, -1), sigma.view(n_draws, b, -1)
+        return self.decode_targets(self.encode_context(x_c, y_c, n_draws, generator), x_t)
+
+
+@dataclass(frozen=True)
+class ContextEncoding:
+    """A context encoded for ``n_draws`` draws: x_c (1, B, Nc, dim_x); values (S or 1, B, Nc, H),
+    the deterministic path's context after self-attention (S with per-draw dropout masks);
+    z (n_draws, B, H)."""
+
+    x_c: torch.Tensor
+    values: torch.Tensor
+    z: torch.Tensor

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from pcml.models.dropout import SeededDropout
@@ -20,7 +21,7 @@ def xavier_linear(n_in: int, n_out: int, bias: bool = True, gain: str = "linear"
 class Attention(nn.Module):
     """Multi-head scaled dot-product attention with residual connection and LayerNorm.
 
-    forward(key (B, Nk, H), value (B, Nk, H), query (B, Nq, H)) -> (B, Nq, H):
+    forward(key (..., Nk, H), value (..., Nk, H), query (..., Nq, H)) -> (..., Nq, H):
     Q, K, V projections without bias; heads split H into ``num_heads`` blocks (hidden index
     = head * d + j); softmax over keys; dropout on the attention weights; the output is
     LayerNorm(query + Dropout(Linear(2H -> H)([query, attention]))).
@@ -44,13 +45,27 @@ class Attention(nn.Module):
         self.norm = nn.LayerNorm(num_hidden)
 
     def _split(self, h: torch.Tensor) -> torch.Tensor:
-        b, n, _ = h.shape
-        return h.view(b, n, self.num_heads, self.head_dim).transpose(1, 2)  # (B, heads, N, d)
+        """(..., N, H) -> (..., heads, N, d): head ``i`` holds hidden units i*d .. (i+1)*d - 1."""
+        return h.unflatten(-1, (self.num_heads, self.head_dim)).transpose(-2, -3)
 
     def forward(self, key: torch.Tensor, value: torch.Tensor, query: torch.Tensor) -> torch.Tensor:
-        k, v, q = self._split(self.key(key)), self._split(self.value(value)), self._split(self.query(query))
-        weights = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(self.head_dim), dim=-1)
-        attended = self.attn_dropout(weights) @ v                            # (B, heads, Nq, d)
-        attended = attended.transpose(1, 2).reshape(query.shape[0], query.shape[1], -1)
-        out = self.out_dropout(self.out(torch.cat([query, attended], dim=-1)))
-        return self.norm(out + query)
+        """Attend from ``query`` (..., Nq, H) to ``key``/``value`` (..., Nk, H): returns (..., Nq, H).
+
+        The leading dims broadcast: a tensor that is the same for every latent draw may come with
+        a draw axis of size 1 (e.g. (1, B, N, H) against (S, B, N, H)); the work on it is then done
+        once, and the result has the broadcast leading shape. With active dropout the masks are
+        drawn for the broadcast shape, in the same order as for inputs repeated along that axis.
+        """
+        # softmax(q k^T / sqrt(d)): the scale is applied to q (Nq x d) rather than to the Nq x Nk
+        # scores (one pass fewer over the largest tensor, forward and backward).
+        q = self._split(self.query(query)) * (1.0 / math.sqrt(self.head_dim))
+        k, v = self._split(self.key(key)), self._split(self.value(value))
+        weights = torch.softmax(q @ k.transpose(-1, -2), dim=-1)          # (..., heads, Nq, Nk)
+        lead = torch.broadcast_shapes(query.shape[:-2], key.shape[:-2], value.shape[:-2])
+        if self.attn_dropout.active():
+            weights = self.attn_dropout(weights.expand(*lead, *weights.shape[-3:]))
+        attended = (weights @ v).transpose(-2, -3).flatten(-2)             # (..., Nq, H)
+        # out(cat[query, attended]) as two products, so a query shared by all draws is projected once.
+        n = query.shape[-1]
+        out = F.linear(query, self.out.weight[:, :n], self.out.bias) + F.linear(attended, self.out.weight[:, n:])
+        return self.norm(self.out_dropout(out) + query)
