@@ -31,6 +31,10 @@ def expected_targets(profile: str) -> list[str]:
         files += [f"{res}/tables/probconserv_{exp}.{ext}" for ext in ("csv", "md", "tex")]
     for name in cfg["probconserv"]["figures"]:
         files += [f"{fig}/probconserv/{name}.{ext}" for ext in ("png", "pdf", "caption.txt")]
+    for exp in cfg["probconserv"]["sigma_g_sweep_experiments"]:  # the sigma_G sweep (F-PME-4 and its table)
+        files += [f"{res}/tables/probconserv_{exp}_sigma_g.{ext}" for ext in ("csv", "md", "tex")]
+        files += [f"{fig}/probconserv/{exp}_sigma_g_{kind}.{ext}" for kind in ("cons", "mse", "ll")
+                  for ext in ("png", "pdf", "caption.txt")]
     for dataset in cfg["boon"]["datasets"]:
         files += [f"{res}/boon/datasets/{dataset}.nc", f"{fig}/boon/dataset_{dataset}.png"]
     for exp in cfg["boon"]["experiments"]:
@@ -114,10 +118,27 @@ def test_smoke_boon_heat_slice_table_figure_and_exact_wall_flux(smoke_run):
 def test_smoke_constrained_methods_conserve_mass(smoke_run, experiment, seed):
     metrics = pd.read_csv(smoke_run / f"results/smoke/probconserv/{experiment}/seed{seed}/metrics.csv")
     ce = metrics[metrics.metric == "ce"]
-    for method in ("hardc_anp", "probconserv_anp"):
+    for method in ("hardc_anp", "probconserv_anp", "probconserv_anp_wdiff"):
         values = ce[ce.method == method]["mean"].abs()
         assert len(values) > 0 and values.max() < 1e-12, f"{method} CE {values.max()}"
     assert ce[ce.method == "anp"]["mean"].abs().max() > 1e-6  # the unconstrained ANP does not conserve
+
+
+@pytest.mark.smoke
+@pytest.mark.parametrize("seed", [0, 1])
+def test_smoke_sigma_g_sweep_spans_the_anp_and_probconserv(smoke_run, seed):
+    """Precision -> 0 gives the ANP's numbers, precision -> infinity ProbConserv-ANP's (same draws, t*)."""
+    run = smoke_run / f"results/smoke/probconserv/pme/seed{seed}"
+    main = pd.read_csv(run / "metrics.csv")
+    main = main[np.isclose(main.t, 0.5)].set_index(["method", "param", "metric"])["mean"]
+    sweep = pd.read_csv(run / "sigma_g_sweep.csv").set_index(["precision", "param", "metric"])["mean"]
+    for precision, method in ((1e-9, "anp"), (1e8, "probconserv_anp")):
+        for metric in ("mse", "ll", "ce"):
+            for m in (1.0, 3.0, 6.0):
+                ours, ref = sweep[(precision, m, metric)], main[(method, m, metric)]
+                assert abs(ours - ref) <= 1e-6 * max(1.0, abs(ref)), (precision, metric, m, ours, ref)
+    ce2 = sweep.xs("ce2", level="metric")
+    assert ce2.loc[1e-9].min() > 1e3 * ce2.loc[1e8].max()  # the constraint bites as the precision grows
 
 
 @pytest.mark.smoke

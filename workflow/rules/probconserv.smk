@@ -4,6 +4,8 @@ PC = config["probconserv"]
 PC_DIR = f"{RESULTS}/probconserv"
 PC_METHODS = PC["inference"]["methods"]
 PC_FIGURES = [name for name, fig in PC["figures"].items() if fig["experiment"] in PC["experiments"]]
+PC_SWEEP = [e for e in PC.get("sigma_g_sweep_experiments", []) if e in PC["experiments"]]  # sigma_G sweep outputs
+PC_SWEEP_FIGURES = ["cons", "mse", "ll"]  # CE^2, MSE, LL against the precision (F-PME-4)
 def pc_seeds(experiment):
     """Training seeds of an experiment: probconserv.experiment_seeds overrides probconserv.seeds."""
     return PC.get("experiment_seeds", {}).get(experiment, PC["seeds"])
@@ -95,10 +97,12 @@ rule apply_constraint:
         test=rules.generate_dataset.output.test,
         truth=rules.generate_dataset.output.truth,
     output:
-        [f"{PC_RUN}/predictions/{m}.nc" for m in PC_METHODS],
+        predictions=[f"{PC_RUN}/predictions/{m}.nc" for m in PC_METHODS],
+        sweep=f"{PC_RUN}/predictions/sigma_g_sweep.nc",
     params:
         methods=PC_METHODS,
         inference={k: v for k, v in PC["inference"].items() if k != "methods"},
+        sweep_t=lambda w: PC["problems"][w.experiment]["t_star"],
         seed=lambda w: int(w.seed),
         device=config["device"],
     log:
@@ -119,7 +123,7 @@ rule apply_constraint:
 rule evaluate_predictions:
     input:
         truth=rules.generate_dataset.output.truth,
-        predictions=rules.apply_constraint.output,
+        predictions=rules.apply_constraint.output.predictions,
     output:
         metrics=f"{PC_RUN}/metrics.csv",
     params:
@@ -206,7 +210,96 @@ rule plot_figure:
         "../scripts/plot_figure.py"
 
 
+rule evaluate_sigma_g_sweep:
+    input:
+        truth=rules.generate_dataset.output.truth,
+        sweep=rules.apply_constraint.output.sweep,
+    output:
+        metrics=f"{PC_RUN}/sigma_g_sweep.csv",
+    log:
+        f"{LOGS}/probconserv/{{experiment}}/seed{{seed}}/evaluate_sigma_g_sweep.log",
+    benchmark:
+        f"{BENCHMARKS}/probconserv/{{experiment}}/seed{{seed}}/evaluate_sigma_g_sweep.tsv"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    message:
+        "ProbConserv {wildcards.experiment}, seed {wildcards.seed}: sigma_G sweep metrics"
+    script:
+        "../scripts/evaluate_sigma_g_sweep.py"
+
+
+def sigma_g_caption(experiment, what):
+    t_star = PC["problems"][experiment]["t_star"]
+    return (
+        f"ProbConserv {experiment}: {what} of ProbConserv-ANP against the constraint precision 1/sigma_G^2 "
+        f"(spec §4.6, F-PME-4) at t = {t_star}, from the same latent draws as the main table; "
+        f"{PC['data']['n_test_per_value']} test functions per parameter value; {pc_seed_note(experiment)}. "
+        + pc_caption(experiment)
+    )
+
+
+rule make_sigma_g_table:
+    input:
+        metrics=lambda w: expand(f"{PC_RUN}/sigma_g_sweep.csv", experiment=w.experiment, seed=pc_seeds(w.experiment)),
+    output:
+        csv=report(f"{RESULTS}/tables/probconserv_{{experiment}}_sigma_g.csv", caption="../report/caption.rst",
+                   category="2. ProbConserv", subcategory="{experiment}", labels={"output": "sigma_G sweep table"}),
+        md=f"{RESULTS}/tables/probconserv_{{experiment}}_sigma_g.md",
+        tex=f"{RESULTS}/tables/probconserv_{{experiment}}_sigma_g.tex",
+    params:
+        caption=lambda w: sigma_g_caption(w.experiment, "CE^2, MSE and LL"),
+    log:
+        f"{LOGS}/tables/probconserv_{{experiment}}_sigma_g.log",
+    benchmark:
+        f"{BENCHMARKS}/tables/probconserv_{{experiment}}_sigma_g.tsv"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    message:
+        "ProbConserv {wildcards.experiment}: sigma_G sweep table"
+    script:
+        "../scripts/make_sigma_g_table.py"
+
+
+rule plot_sigma_g_sweep:
+    input:
+        metrics=lambda w: expand(f"{PC_RUN}/sigma_g_sweep.csv", experiment=w.experiment, seed=pc_seeds(w.experiment)),
+    output:
+        png=report(f"{FIGURES}/probconserv/{{experiment}}_sigma_g_{{sweep_figure}}.png", caption="../report/caption.rst",
+                   category="2. ProbConserv", subcategory="{experiment}",
+                   labels={"output": "figure", "name": "{experiment}_sigma_g_{sweep_figure}"}),
+        pdf=f"{FIGURES}/probconserv/{{experiment}}_sigma_g_{{sweep_figure}}.pdf",
+        caption=f"{FIGURES}/probconserv/{{experiment}}_sigma_g_{{sweep_figure}}.caption.txt",
+    params:
+        caption=lambda w: sigma_g_caption(
+            w.experiment, {"cons": "CE^2 (mean over functions of the squared conservation error)",
+                           "mse": "MSE", "ll": "log-likelihood"}[w.sweep_figure])
+        + " Precisions below 1e-6 are not drawn (as in the paper); the band is +-1 SE.",
+        min_precision=1e-7,
+    wildcard_constraints:
+        sweep_figure="|".join(PC_SWEEP_FIGURES),
+    log:
+        f"{LOGS}/figures/probconserv_{{experiment}}_sigma_g_{{sweep_figure}}.log",
+    benchmark:
+        f"{BENCHMARKS}/figures/probconserv_{{experiment}}_sigma_g_{{sweep_figure}}.tsv"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    message:
+        "ProbConserv {wildcards.experiment}: sigma_G sweep figure ({wildcards.sweep_figure})"
+    script:
+        "../scripts/plot_sigma_g_sweep.py"
+
+
 rule probconserv:
     input:
         tables=expand(f"{RESULTS}/tables/probconserv_{{experiment}}.{{ext}}", experiment=PC["experiments"], ext=["csv", "md", "tex"]),
         figures=expand(f"{FIGURES}/probconserv/{{figure}}.{{ext}}", figure=PC_FIGURES, ext=["png", "pdf", "caption.txt"]),
+        sweep_tables=expand(f"{RESULTS}/tables/probconserv_{{experiment}}_sigma_g.{{ext}}", experiment=PC_SWEEP,
+                            ext=["csv", "md", "tex"]),
+        sweep_figures=expand(f"{FIGURES}/probconserv/{{experiment}}_sigma_g_{{kind}}.{{ext}}", experiment=PC_SWEEP,
+                             kind=PC_SWEEP_FIGURES, ext=["png", "pdf", "caption.txt"]),

@@ -7,8 +7,9 @@ with job_logging(snakemake.log[0]):
         snakemake.input.model,
         snakemake.input.test,
         snakemake.input.truth,
-        dict(zip(snakemake.params.methods, snakemake.output)),
+        dict(zip(snakemake.params.methods, snakemake.output.predictions)),
         InferenceSettings(seed=snakemake.params.seed, **snakemake.params.inference),
         device=snakemake.params.device,
         threads=snakemake.threads,
+        sweep=(snakemake.params.sweep_t, snakemake.output.sweep),
     )

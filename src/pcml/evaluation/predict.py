@@ -19,6 +19,7 @@ import xarray as xr
 from tqdm.auto import tqdm
 
 from pcml import seeding
+from pcml.constraints.banded import wdiff_probconserv_update
 from pcml.constraints.conservation import aggregate_draws, hardc_update, probconserv_update, trapezoid_weights
 from pcml.models.dropout import dropout_rng
 
@@ -40,29 +41,48 @@ def _probconserv(mu, var, w, b, options):
     return probconserv_update(mu, var, w, b[None, :], sigma_g2=float(options.get("sigma_g2", 0.0)))
 
 
+def _probconserv_wdiff(mu, var, w, b, options):
+    return wdiff_probconserv_update(mu, var, w, b[None, :], alpha=float(options.get("wdiff_alpha", 0.9)),
+                                    sigma_g2=float(options.get("sigma_g2", 0.0)))
+
+
 POST_PROCESSORS: dict[str, PostProcess] = {
     "anp": _identity,
     "softc_anp": _identity,  # a SoftC-trained ANP: the penalty acts in training only
     "hardc_anp": _hardc,
     "probconserv_anp": _probconserv,
+    "probconserv_anp_wdiff": _probconserv_wdiff,  # second-difference step, then the update (spec §4.5)
 }
 
 
 @dataclass(frozen=True)
 class InferenceSettings:
-    """S latent draws, MC dropout at inference (spec §9.3), sigma_G^2, seed, chunking."""
+    """S latent draws, MC dropout at inference (spec §9.3), sigma_G^2, seed, chunking.
+
+    ``wdiff_alpha``: the neighbour correlation of ProbConserv-ANP (w/diff) (spec §4.5).
+    ``sigma_g_precisions``: the precisions 1 / sigma_G^2 of the sigma_G sweep (spec §4.6), each a
+    ProbConserv-ANP update of the same draws at the sweep time only.
+    """
 
     n_draws: int = 100
     inference_dropout: bool = True
     sigma_g2: float = 0.0
     seed: int = 0
     max_points_per_pass: int = 10_000  # draws x targets per forward pass (at least one time slice)
+    wdiff_alpha: float = 0.9
+    sigma_g_precisions: tuple[float, ...] = ()
 
     def __post_init__(self) -> None:
         if self.n_draws < 2:
             raise ValueError(f"inference n_draws must be >= 2 (the between-draw variance needs two), got {self.n_draws}")
         if self.sigma_g2 < 0:
             raise ValueError(f"inference sigma_g2 must be >= 0, got {self.sigma_g2}")
+        if not -1.0 < self.wdiff_alpha < 1.0:
+            raise ValueError(f"inference wdiff_alpha must lie in (-1, 1), got {self.wdiff_alpha}")
+        bad = [p for p in self.sigma_g_precisions if not p > 0]
+        if bad:
+            raise ValueError(f"inference sigma_g_precisions must all be > 0, got {bad}")
+        object.__setattr__(self, "sigma_g_precisions", tuple(float(p) for p in self.sigma_g_precisions))
 
 
 def check_methods(methods: list[str]) -> None:
@@ -79,26 +99,32 @@ def predict_functions(
     methods: list[str],
     settings: InferenceSettings,
     progress: bool = True,
+    sweep_t: float | None = None,
 ) -> dict[str, xr.Dataset]:
     """Predict every test function on the grid of ``truth`` for every method in ``methods``.
 
     ``contexts``: x_context (F, Nc, 2) and y_context (F, Nc, 1) on the model's device.
     ``truth``: Dataset with coords t (n_t,), x (n_x,) and ``mass`` (F, n_t) = b of the constraint.
-    Returns {method: Dataset with mean, sd (function, t, x), float64}.
+    Returns {method: Dataset with mean, sd (function, t, x), float64}; with ``sweep_t`` (a grid
+    time) and ``settings.sigma_g_precisions`` also "sigma_g_sweep": mean, sd (precision, function,
+    x) of ProbConserv-ANP at t = sweep_t for each precision, from the same draws.
     """
     check_methods(methods)
     device = next(model.parameters()).device
     t = truth["t"].values
     x = truth["x"].values
     w = trapezoid_weights(x)
-    n_f, n_t, n_x = truth.sizes["function"], len(t), len(x)
-    slices_per_pass = max(1, settings.max_points_per_pass // (settings.n_draws * n_x))
+    n_f, n_t, n_x, n_s = truth.sizes["function"], len(t), len(x), settings.n_draws
+    slices_per_pass = max(1, settings.max_points_per_pass // (n_s * n_x))
     out = {m: {"mean": np.empty((n_f, n_t, n_x)), "sd": np.empty((n_f, n_t, n_x))} for m in methods}
+    sweep = _sweep_arrays(settings, sweep_t, t, n_f, n_x)
     model.train(settings.inference_dropout)
     identity = str(truth.attrs.get("experiment", ""))
-    options = {"sigma_g2": settings.sigma_g2}
+    options = {"sigma_g2": settings.sigma_g2, "wdiff_alpha": settings.wdiff_alpha}
     chunks = [slice(s, min(s + slices_per_pass, n_t)) for s in range(0, n_t, slices_per_pass)]
     bar = tqdm(total=n_f * len(chunks), desc="predict", disable=not progress, mininterval=30.0)
+    mu = np.empty((n_s, n_t, n_x))
+    var = np.empty((n_s, n_t, n_x))
     with torch.no_grad():
         for f in range(n_f):
             x_c = contexts["x_context"][f:f + 1]
@@ -109,7 +135,7 @@ def predict_functions(
             # slice, so no random draw depends on how the slices are cut into chunks.
             gen = seeding.generator(settings.seed, "draws", identity, f, device=device)
             with dropout_rng(gen):
-                encoding = model.encode_context(x_c, y_c, settings.n_draws, generator=gen)
+                encoding = model.encode_context(x_c, y_c, n_s, generator=gen)
             for sl in chunks:
                 tt, xx = np.meshgrid(t[sl], x, indexing="ij")
                 x_t = torch.as_tensor(np.stack([tt.ravel(), xx.ravel()], -1), dtype=torch.float32,
@@ -117,32 +143,75 @@ def predict_functions(
                 slice_gens = [seeding.generator(settings.seed, "targets", identity, f, i, device=device)
                               for i in range(sl.start, sl.stop)]
                 with dropout_rng(gen, slice_gens, target_block=n_x):
-                    mu, sigma = model.decode_targets(encoding, x_t)
-                mu = mu[:, 0].double().cpu().numpy().reshape(settings.n_draws, -1, n_x)
-                var = (sigma[:, 0].double().cpu().numpy() ** 2).reshape(settings.n_draws, -1, n_x)
-                for m in methods:
-                    mu_m, var_m = POST_PROCESSORS[m](mu, var, w, b_f[sl], options)
-                    mean, v = aggregate_draws(mu_m, var_m)
-                    out[m]["mean"][f, sl] = mean
-                    out[m]["sd"][f, sl] = np.sqrt(v)
+                    mu_c, sigma_c = model.decode_targets(encoding, x_t)
+                mu[:, sl] = mu_c[:, 0].double().cpu().numpy().reshape(n_s, -1, n_x)
+                var[:, sl] = (sigma_c[:, 0].double().cpu().numpy() ** 2).reshape(n_s, -1, n_x)
                 bar.update(1)
+            for m in methods:  # every method post-processes the same per-draw moments
+                mean, v = aggregate_draws(*POST_PROCESSORS[m](mu, var, w, b_f, options))
+                out[m]["mean"][f], out[m]["sd"][f] = mean, np.sqrt(v)
+            if sweep is not None:
+                j = sweep["t_index"]
+                for k, precision in enumerate(settings.sigma_g_precisions):
+                    mean, v = aggregate_draws(*probconserv_update(mu[:, j], var[:, j], w, b_f[j], 1.0 / precision))
+                    sweep["mean"][k, f], sweep["sd"][k, f] = mean, np.sqrt(v)
     bar.close()
-    coords = {k: truth.coords[k] for k in truth.coords}
-    result = {}
-    for m in methods:
-        ds = xr.Dataset(
-            {
-                "mean": (("function", "t", "x"), out[m]["mean"], {"long_name": "predictive mean"}),
-                "sd": (("function", "t", "x"), out[m]["sd"], {"long_name": "predictive standard deviation"}),
-            },
-            coords=coords,
-        )
-        ds.attrs.update(truth.attrs)
-        ds.attrs.update(method=m, n_draws=settings.n_draws, inference_dropout=int(settings.inference_dropout),
-                        sigma_g2=settings.sigma_g2 if m == "probconserv_anp" else 0.0,
-                        inference_seed=settings.seed)
-        result[m] = ds
+    result = {m: _prediction_dataset(out[m]["mean"], out[m]["sd"], truth, m, settings) for m in methods}
+    if sweep is not None:
+        result["sigma_g_sweep"] = _sweep_dataset(sweep, truth, settings)
     return result
+
+
+def _sweep_arrays(settings: InferenceSettings, sweep_t: float | None, t: np.ndarray, n_f: int,
+                  n_x: int) -> dict | None:
+    """Buffers of the sigma_G sweep, or None without a sweep time or precisions."""
+    if sweep_t is None or not settings.sigma_g_precisions:
+        return None
+    hits = np.flatnonzero(np.isclose(t, sweep_t, rtol=0, atol=1e-9 * max(1.0, abs(t).max())))
+    if hits.size != 1:
+        raise ValueError(f"sigma_G sweep time {sweep_t} is not a point of the evaluation grid")
+    shape = (len(settings.sigma_g_precisions), n_f, n_x)
+    return {"t_index": int(hits[0]), "mean": np.empty(shape), "sd": np.empty(shape)}
+
+
+def _prediction_dataset(mean: np.ndarray, sd: np.ndarray, truth: xr.Dataset, method: str,
+                        settings: InferenceSettings) -> xr.Dataset:
+    """predictions/<method>.nc: mean and sd (function, t, x) with the truth's coordinates."""
+    ds = xr.Dataset(
+        {
+            "mean": (("function", "t", "x"), mean, {"long_name": "predictive mean"}),
+            "sd": (("function", "t", "x"), sd, {"long_name": "predictive standard deviation"}),
+        },
+        coords={k: truth.coords[k] for k in truth.coords},
+    )
+    ds.attrs.update(truth.attrs)
+    ds.attrs.update(method=method, n_draws=settings.n_draws, inference_dropout=int(settings.inference_dropout),
+                    sigma_g2=settings.sigma_g2 if method.startswith("probconserv_anp") else 0.0,
+                    inference_seed=settings.seed)
+    if method == "probconserv_anp_wdiff":
+        ds.attrs["wdiff_alpha"] = settings.wdiff_alpha
+    return ds
+
+
+def _sweep_dataset(sweep: dict, truth: xr.Dataset, settings: InferenceSettings) -> xr.Dataset:
+    """predictions/sigma_g_sweep.nc: ProbConserv-ANP mean and sd (precision, function, x) at one time."""
+    j = sweep["t_index"]
+    coords = {k: truth.coords[k] for k in truth.coords if "t" not in truth.coords[k].dims}
+    coords["precision"] = ("precision", np.asarray(settings.sigma_g_precisions),
+                           {"long_name": "constraint precision 1 / sigma_G^2"})
+    ds = xr.Dataset(
+        {
+            "mean": (("precision", "function", "x"), sweep["mean"], {"long_name": "predictive mean"}),
+            "sd": (("precision", "function", "x"), sweep["sd"], {"long_name": "predictive standard deviation"}),
+            "u": (("function", "x"), truth["u"].values[:, j] if "u" in truth else np.full(sweep["mean"].shape[1:], np.nan)),
+            "mass": (("function",), truth["mass"].values[:, j]),
+        },
+        coords=coords,
+    )
+    ds.attrs.update(truth.attrs)
+    ds.attrs.update(method="probconserv_anp", t=float(truth["t"].values[j]), n_draws=settings.n_draws,
+                    inference_dropout=int(settings.inference_dropout), inference_seed=settings.seed)
+    return ds
 
 
 def run_inference(
@@ -156,11 +225,13 @@ def run_inference(
     threads: int | None = None,
     progress: bool = True,
     released: bool = False,
+    sweep: tuple[float, str] | None = None,
 ) -> None:
     """Load a trained ANP, predict the test functions and write ``predictions/<method>.nc``.
 
     ``out_paths`` maps each method to its output file; every file is written atomically.
     ``released``: the model file is one of the authors' released state dicts.
+    ``sweep``: (t, path): also write the sigma_G sweep at grid time t (``predict_functions``).
     """
     from pcml.data.netcdf import read_netcdf, write_netcdf
     from pcml.training.anp import SPLIT_VARIABLES, function_tensors, load_model
@@ -181,13 +252,18 @@ def run_inference(
         raise ValueError(f"{test_path} has {test.sizes['function']} functions but {truth_path} has "
                          f"{truth.sizes['function']}")
     contexts = function_tensors(test, dev)
-    predictions = predict_functions(model, contexts, truth, list(out_paths), settings, progress=progress)
+    predictions = predict_functions(model, contexts, truth, list(out_paths), settings, progress=progress,
+                                    sweep_t=sweep[0] if sweep else None)
+    if sweep:
+        out_paths = {**out_paths, "sigma_g_sweep": sweep[1]}
+        if "sigma_g_sweep" not in predictions:
+            raise ValueError("a sigma_G sweep file was requested but inference.sigma_g_precisions is empty")
     for method, path in out_paths.items():
         predictions[method].attrs["model_file"] = str(model_path)
         write_netcdf(predictions[method], path)
 
 
-ANP_DERIVED = ("anp", "hardc_anp", "probconserv_anp")
+ANP_DERIVED = ("anp", "hardc_anp", "probconserv_anp", "probconserv_anp_wdiff")
 
 
 def run_released_inference(weights: dict[str, str], methods: list[str], test_path: str, truth_path: str,
