@@ -31,6 +31,10 @@ def expected_targets(profile: str) -> list[str]:
         files += [f"{res}/tables/probconserv_{exp}.{ext}" for ext in ("csv", "md", "tex")]
     for name in cfg["probconserv"]["figures"]:
         files += [f"{fig}/probconserv/{name}.{ext}" for ext in ("png", "pdf", "caption.txt")]
+    if profile != "paper":
+        cfg["probconserv"]["softc"].update(overlay.get("probconserv", {}).get("softc", {}))
+    for exp in cfg["probconserv"]["softc"]["lambda_sweep"]["experiments"]:  # the SoftC lambda ablation
+        files += [f"{res}/tables/probconserv_{exp}_lambda.{ext}" for ext in ("csv", "md", "tex")]
     for exp in cfg["probconserv"]["sigma_g_sweep_experiments"]:  # the sigma_G sweep (F-PME-4 and its table)
         files += [f"{res}/tables/probconserv_{exp}_sigma_g.{ext}" for ext in ("csv", "md", "tex")]
         files += [f"{fig}/probconserv/{exp}_sigma_g_{kind}.{ext}" for kind in ("cons", "mse", "ll")
@@ -122,6 +126,23 @@ def test_smoke_constrained_methods_conserve_mass(smoke_run, experiment, seed):
         values = ce[ce.method == method]["mean"].abs()
         assert len(values) > 0 and values.max() < 1e-12, f"{method} CE {values.max()}"
     assert ce[ce.method == "anp"]["mean"].abs().max() > 1e-6  # the unconstrained ANP does not conserve
+
+
+@pytest.mark.smoke
+@pytest.mark.parametrize("seed", [0, 1])
+def test_smoke_softc_is_trained_with_its_penalty_and_tabulated(smoke_run, seed):
+    """SoftC-ANP has its own row; the lambda ablation's lambda = 1 row is the main table's SoftC-ANP, and
+    another lambda trains another model (its numbers differ)."""
+    run = smoke_run / f"results/smoke/probconserv/pme/seed{seed}"
+    main = pd.read_csv(run / "metrics.csv")
+    assert {"anp", "softc_anp", "hardc_anp", "probconserv_anp", "probconserv_anp_wdiff"} <= set(main.method)
+    main = main[(main.method == "softc_anp") & np.isclose(main.t, 0.5)].set_index(["param", "metric"])["mean"]
+    ablation = pd.read_csv(run / "lambda_sweep.csv").set_index(["lambda", "param", "metric"])["mean"]
+    for (param, metric), value in main.items():
+        assert ablation[(1.0, param, metric)] == pytest.approx(value, rel=1e-9, abs=1e-12)
+    assert not np.allclose(ablation.loc[100.0].sort_index(), ablation.loc[1.0].sort_index())
+    table = (smoke_run / "results/smoke/tables/probconserv_pme.md").read_text()
+    assert "| SoftC-ANP " in table and "| ProbConserv-ANP (w/diff) " in table
 
 
 @pytest.mark.smoke

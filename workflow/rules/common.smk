@@ -24,7 +24,7 @@ with open(workflow.source_path("../config/paper.yaml")) as _f:
 wildcard_constraints:
     experiment="|".join(config["probconserv"]["experiments"]),
     method="[a-z_]+",
-    family="anp",
+    family="anp|softc_anp|softc_anp_lam[0-9a-z]+",
     figure="|".join(
         name for name, fig in config["probconserv"]["figures"].items()
         if fig["experiment"] in config["probconserv"]["experiments"]

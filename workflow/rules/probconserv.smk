@@ -2,7 +2,22 @@
 # (ANP, HardC-ANP, ProbConserv-ANP) -> metrics -> tables and figures.
 PC = config["probconserv"]
 PC_DIR = f"{RESULTS}/probconserv"
-PC_METHODS = PC["inference"]["methods"]
+PC_SOFTC = PC["softc"]["enabled"]
+PC_LAMBDAS = [float(v) for v in PC["softc"].get("lambda_sweep", {}).get("lambdas", [])]
+PC_LAMBDA_SWEEP = [e for e in PC["softc"].get("lambda_sweep", {}).get("experiments", [])
+                   if e in PC["experiments"]] if PC_SOFTC else []
+
+
+def softc_family(lam):
+    """Model family of SoftC-ANP trained with ``lam``: softc_anp at the configured lambda, else softc_anp_lam<tag>."""
+    if lam == float(PC["softc"]["lambda"]):
+        return "softc_anp"
+    return "softc_anp_lam" + f"{lam:g}".replace(".", "p").replace("+", "").replace("-", "m")
+
+
+SOFTC_LAMBDA = {softc_family(lam): lam for lam in PC_LAMBDAS} | {"softc_anp": float(PC["softc"]["lambda"])}
+PC_ANP_METHODS = PC["inference"]["methods"]  # post-processings of the ANP's one inference pass
+PC_METHODS = (["softc_anp"] if PC_SOFTC else []) + PC_ANP_METHODS  # every row of the tables (ordered there)
 PC_FIGURES = [name for name, fig in PC["figures"].items() if fig["experiment"] in PC["experiments"]]
 PC_SWEEP = [e for e in PC.get("sigma_g_sweep_experiments", []) if e in PC["experiments"]]  # sigma_G sweep outputs
 PC_SWEEP_FIGURES = ["cons", "mse", "ll"]  # CE^2, MSE, LL against the precision (F-PME-4)
@@ -65,7 +80,9 @@ rule train_model:
         model=f"{PC_RUN}/models/{{family}}.pt",
         history=f"{PC_RUN}/models/{{family}}_history.csv",
     params:
+        model_name="anp",  # SoftC-ANP is the same network with a penalty in its loss
         model_kwargs=lambda w: {"num_hidden": PC["anp"]["num_hidden"]},
+        penalty=lambda w: {"experiment": w.experiment, "lambda": SOFTC_LAMBDA[w.family]} if w.family != "anp" else None,
         train=lambda w: {
             "epochs": PC["anp"]["epochs"],
             "batch_size": PC["anp"]["batch_size"],
@@ -74,7 +91,8 @@ rule train_model:
             "seed": int(w.seed),
         },
         work_dir=lambda w: f"{PC_DIR}/{w.experiment}/seed{w.seed}/checkpoints/{w.family}-"
-        + settings_hash(PC["anp"], PC["data"], PC["problems"][w.experiment], config["data_seed"], int(w.seed)),
+        + settings_hash(PC["anp"], PC["data"], PC["problems"][w.experiment], config["data_seed"], int(w.seed),
+                        *([SOFTC_LAMBDA[w.family]] if w.family != "anp" else [])),
         device=config["device"],
     log:
         f"{LOGS}/probconserv/{{experiment}}/seed{{seed}}/train_{{family}}.log",
@@ -97,10 +115,10 @@ rule apply_constraint:
         test=rules.generate_dataset.output.test,
         truth=rules.generate_dataset.output.truth,
     output:
-        predictions=[f"{PC_RUN}/predictions/{m}.nc" for m in PC_METHODS],
+        predictions=[f"{PC_RUN}/predictions/{m}.nc" for m in PC_ANP_METHODS],
         sweep=f"{PC_RUN}/predictions/sigma_g_sweep.nc",
     params:
-        methods=PC_METHODS,
+        methods=PC_ANP_METHODS,
         inference={k: v for k, v in PC["inference"].items() if k != "methods"},
         sweep_t=lambda w: PC["problems"][w.experiment]["t_star"],
         seed=lambda w: int(w.seed),
@@ -120,10 +138,39 @@ rule apply_constraint:
         "../scripts/apply_constraint.py"
 
 
+
+rule predict_softc:
+    input:
+        model=f"{PC_RUN}/models/{{family}}.pt",
+        test=rules.generate_dataset.output.test,
+        truth=rules.generate_dataset.output.truth,
+    output:
+        prediction=f"{PC_RUN}/predictions/{{family}}.nc",
+    params:
+        inference={k: v for k, v in PC["inference"].items() if k != "methods"},
+        seed=lambda w: int(w.seed),
+        device=config["device"],
+    log:
+        f"{LOGS}/probconserv/{{experiment}}/seed{{seed}}/predict_{{family}}.log",
+    benchmark:
+        f"{BENCHMARKS}/probconserv/{{experiment}}/seed{{seed}}/predict_{{family}}.tsv"
+    wildcard_constraints:
+        family="softc_anp(_lam[0-9a-z]+)?",
+    threads: config["threads"]
+    resources:
+        mem_mb=8000,
+        runtime=60 * 6,
+        gpu=0,
+    message:
+        "ProbConserv {wildcards.experiment}, seed {wildcards.seed}: inference of {wildcards.family}"
+    script:
+        "../scripts/predict_softc.py"
+
 rule evaluate_predictions:
     input:
         truth=rules.generate_dataset.output.truth,
-        predictions=rules.apply_constraint.output.predictions,
+        predictions=lambda w: ([f"{PC_RUN}/predictions/softc_anp.nc".format(**w)] if PC_SOFTC else [])
+        + expand(rules.apply_constraint.output.predictions, experiment=w.experiment, seed=w.seed),
     output:
         metrics=f"{PC_RUN}/metrics.csv",
     params:
@@ -295,11 +342,66 @@ rule plot_sigma_g_sweep:
         "../scripts/plot_sigma_g_sweep.py"
 
 
+rule evaluate_lambda_sweep:
+    input:
+        truth=rules.generate_dataset.output.truth,
+        predictions=lambda w: [f"{PC_DIR}/{w.experiment}/seed{w.seed}/predictions/{softc_family(lam)}.nc"
+                               for lam in PC_LAMBDAS],
+    output:
+        metrics=f"{PC_RUN}/lambda_sweep.csv",
+    params:
+        lambdas=PC_LAMBDAS,
+        t_star=lambda w: PC["problems"][w.experiment]["t_star"],
+    log:
+        f"{LOGS}/probconserv/{{experiment}}/seed{{seed}}/evaluate_lambda_sweep.log",
+    benchmark:
+        f"{BENCHMARKS}/probconserv/{{experiment}}/seed{{seed}}/evaluate_lambda_sweep.tsv"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    message:
+        "ProbConserv {wildcards.experiment}, seed {wildcards.seed}: SoftC-ANP lambda ablation metrics"
+    script:
+        "../scripts/evaluate_lambda_sweep.py"
+
+
+rule make_lambda_table:
+    input:
+        metrics=lambda w: expand(f"{PC_RUN}/lambda_sweep.csv", experiment=w.experiment, seed=pc_seeds(w.experiment)),
+    output:
+        csv=report(f"{RESULTS}/tables/probconserv_{{experiment}}_lambda.csv", caption="../report/caption.rst",
+                   category="2. ProbConserv", subcategory="{experiment}", labels={"output": "lambda ablation table"}),
+        md=f"{RESULTS}/tables/probconserv_{{experiment}}_lambda.md",
+        tex=f"{RESULTS}/tables/probconserv_{{experiment}}_lambda.tex",
+    params:
+        caption=lambda w: (
+            f"ProbConserv {w.experiment}: SoftC-ANP trained with each penalty weight lambda (spec §6.6, an appendix "
+            f"ablation whose presence in the paper is unverified), CE, LL and MSE at t = {PC['problems'][w.experiment]['t_star']}; "
+            f"{PC['data']['n_test_per_value']} test functions per parameter value; {pc_seed_note(w.experiment)}. "
+            + pc_caption(w.experiment)
+        ),
+    log:
+        f"{LOGS}/tables/probconserv_{{experiment}}_lambda.log",
+    benchmark:
+        f"{BENCHMARKS}/tables/probconserv_{{experiment}}_lambda.tsv"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    message:
+        "ProbConserv {wildcards.experiment}: SoftC lambda ablation table"
+    script:
+        "../scripts/make_lambda_table.py"
+
+
 rule probconserv:
     input:
         tables=expand(f"{RESULTS}/tables/probconserv_{{experiment}}.{{ext}}", experiment=PC["experiments"], ext=["csv", "md", "tex"]),
         figures=expand(f"{FIGURES}/probconserv/{{figure}}.{{ext}}", figure=PC_FIGURES, ext=["png", "pdf", "caption.txt"]),
         sweep_tables=expand(f"{RESULTS}/tables/probconserv_{{experiment}}_sigma_g.{{ext}}", experiment=PC_SWEEP,
                             ext=["csv", "md", "tex"]),
+        lambda_tables=expand(f"{RESULTS}/tables/probconserv_{{experiment}}_lambda.{{ext}}", experiment=PC_LAMBDA_SWEEP,
+                             ext=["csv", "md", "tex"]),
         sweep_figures=expand(f"{FIGURES}/probconserv/{{experiment}}_sigma_g_{{kind}}.{{ext}}", experiment=PC_SWEEP,
                              kind=PC_SWEEP_FIGURES, ext=["png", "pdf", "caption.txt"]),

@@ -7,7 +7,7 @@ with job_logging(snakemake.log[0]):
     train_anp(
         snakemake.input.train,
         snakemake.input.valid,
-        model_name=snakemake.wildcards.family,
+        model_name=snakemake.params.model_name,
         model_kwargs=snakemake.params.model_kwargs,
         settings=TrainSettings(**snakemake.params.train),
         out_model=snakemake.output.model,
@@ -15,5 +15,6 @@ with job_logging(snakemake.log[0]):
         work_dir=snakemake.params.work_dir,
         device=snakemake.params.device,
         threads=snakemake.threads,
-        label=snakemake.wildcards.experiment,
+        label=f"{snakemake.wildcards.experiment} {snakemake.wildcards.family}",
+        penalty=snakemake.params.penalty,
     )

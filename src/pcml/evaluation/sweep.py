@@ -53,6 +53,34 @@ def evaluate_sweep(sweep_path: str, truth_path: str, out_csv: str) -> pd.DataFra
     return table
 
 
-def combine_sweep_seeds(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """Mean over training seeds of the per-seed means, SE over seeds (one seed: unchanged)."""
-    return combine_seeds(frames, ["precision", "param_name", "param", "t", "metric"])
+def combine_sweep_seeds(frames: list[pd.DataFrame], row: str = "precision") -> pd.DataFrame:
+    """Mean over training seeds of the per-seed means, SE over seeds (one seed: unchanged).
+
+    ``row``: the swept setting's column, "precision" (sigma_G sweep) or "lambda" (SoftC sweep).
+    """
+    return combine_seeds(frames, [row, "param_name", "param", "t", "metric"])
+
+
+LAMBDA_COLUMNS = ("lambda", "param_name", "param", "t", "metric", "mean", "sd", "se", "n")
+
+
+def evaluate_lambda_sweep(truth_path: str, predictions: dict[float, str], t_star: float, out_csv: str) -> pd.DataFrame:
+    """Metrics at t = t_star of SoftC-ANP trained with each lambda: columns ``LAMBDA_COLUMNS``.
+
+    ``predictions`` maps lambda to the prediction file of the SoftC-ANP trained with it. The metrics
+    are those of the main tables (MSE, LL, signed CE; mean, sd, SE over the test functions).
+    """
+    from pcml.evaluation.evaluate import metrics_table
+
+    truth = read_netcdf(truth_path, ("u", "mass"))
+    j = int(np.argmin(np.abs(truth["t"].values - t_star)))
+    if not np.isclose(truth["t"].values[j], t_star, rtol=0, atol=1e-9):
+        raise ValueError(f"t_star = {t_star} is not a time of {truth_path}")
+    frames = []
+    for lam, path in sorted(predictions.items()):
+        table = metrics_table("softc_anp", read_netcdf(path, ("mean", "sd")), truth)
+        table = table[np.isclose(table["t"], truth["t"].values[j])].drop(columns="method")
+        frames.append(table.assign(**{"lambda": float(lam)}))
+    out = pd.concat(frames, ignore_index=True)[list(LAMBDA_COLUMNS)]
+    write_csv(out, out_csv, float_format="%.10g")
+    return out

@@ -181,7 +181,8 @@ class ANP(nn.Module):
 
         z is one draw from q (the latent encoder on the target set). The NLL is summed over the
         batch and the points, the KL over the batch and the latent dims (sums, not means).
-        Returns {"loss", "nll", "kl"}, scalar tensors.
+        Returns {"loss", "nll", "kl"}, scalar tensors, and "mu" (B, Nt), the predictive mean at the
+        targets (differentiable w.r.t. x_t when x_t requires grad: SoftC's residual).
         """
         self._check(x_c=x_c, y_c=y_c, x_t=x_t, y_t=y_t)
         mean_p, logvar_p = self.latent(x_c, y_c)
@@ -190,7 +191,7 @@ class ANP(nn.Module):
         mu, sigma = self.decoder(self.det(x_c, y_c, x_t), z, x_t)
         nll = gaussian_nll(y_t.squeeze(-1), mu, sigma)
         kl = gaussian_kl(mean_q, logvar_q, mean_p, logvar_p)
-        return {"loss": nll + kl, "nll": nll, "kl": kl}
+        return {"loss": nll + kl, "nll": nll, "kl": kl, "mu": mu}
 
     def encode_context(self, x_c: torch.Tensor, y_c: torch.Tensor, n_draws: int,
                        generator: torch.Generator | None = None) -> ContextEncoding:

@@ -1,9 +1,10 @@
-"""The sigma_G sweep as a table and as figures (ProbConserv spec §4.6, §6.6, F-PME-4).
+"""Sweeps as tables and figures: the sigma_G sweep (ProbConserv spec §4.6, F-PME-4) and the SoftC
+lambda ablation (§6.6).
 
-Input: the per-seed sweep metrics of ``pcml.evaluation.sweep`` (long format). The table has one
-row per precision 1 / sigma_G^2 and, per parameter value, the columns CE^2, MSE and LL as
-"mean (SE)" (scaled so entries are O(1)); the figures draw one metric each against the precision
-on a log axis, one panel per parameter value (the paper's pme_limiting_{cons,mse,ll}).
+Input: the per-seed sweep metrics of ``pcml.evaluation.sweep`` (long format). A table has one row
+per swept value (precision 1 / sigma_G^2, or lambda) and, per parameter value, one column per
+metric as "mean (SE)" (scaled so entries are O(1)); the sigma_G figures draw one metric each
+against the precision on a log axis, one panel per parameter value (pme_limiting_{cons,mse,ll}).
 """
 
 from __future__ import annotations
@@ -18,21 +19,23 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from pcml.evaluation.sweep import SWEEP_COLUMNS, combine_sweep_seeds  # noqa: E402
+from pcml.evaluation.sweep import LAMBDA_COLUMNS, SWEEP_COLUMNS, combine_sweep_seeds  # noqa: E402
 from pcml.outputs.figures import save_figure  # noqa: E402
 from pcml.outputs.style import colour, param_label, plot_rc, tex_escape, write_text_atomic  # noqa: E402
 from pcml.outputs.tables import format_cell, metric_header, mse_power, read_checked_csv  # noqa: E402
 
 TABLE_METRICS = ("ce2", "mse", "ll")
+ROWS = {"precision": ("precision 1/σ_G²", SWEEP_COLUMNS, TABLE_METRICS),  # row key: label, columns, metrics
+        "lambda": ("λ", LAMBDA_COLUMNS, ("ce", "ll", "mse"))}
 FIGURE_METRICS = {"cons": ("ce2", "CE²"), "mse": ("mse", "MSE"), "ll": ("ll", "log-likelihood")}
 
 
-def read_sweep(paths: list[str | Path]) -> pd.DataFrame:
+def read_sweep(paths: list[str | Path], row: str = "precision") -> pd.DataFrame:
     """The sweep metrics of every training seed, combined (mean over seeds, SE over seeds)."""
     if not paths:
-        raise ValueError("no sigma_G sweep metrics files given")
-    frames = [read_checked_csv(p, SWEEP_COLUMNS, "sigma_G sweep metrics file") for p in paths]
-    return combine_sweep_seeds(frames)
+        raise ValueError(f"no {row} sweep metrics files given")
+    frames = [read_checked_csv(p, ROWS[row][1], f"{row} sweep metrics file") for p in paths]
+    return combine_sweep_seeds(frames, row)
 
 
 def _power(metric: str, values: np.ndarray) -> int:
@@ -40,33 +43,38 @@ def _power(metric: str, values: np.ndarray) -> int:
 
 
 def make_sweep_table(paths: list[str | Path], *, caption: str, out_csv: str | Path, out_md: str | Path,
-                     out_tex: str | Path, experiment: str) -> pd.DataFrame:
-    """Write the sweep table (CSV long format, Markdown, LaTeX); returns the displayed table."""
-    data = read_sweep(paths)
+                     out_tex: str | Path, experiment: str, row: str = "precision") -> pd.DataFrame:
+    """Write a sweep table (CSV long format, Markdown, LaTeX); returns the displayed table.
+
+    ``row``: "precision" (the sigma_G sweep: CE^2, MSE, LL) or "lambda" (SoftC: CE, LL, MSE).
+    """
+    row_label, _, table_metrics = ROWS[row]
+    data = read_sweep(paths, row)
     param_name = str(data["param_name"].iloc[0])
     params = np.unique(data["param"].to_numpy(float))
-    precisions = np.unique(data["precision"].to_numpy(float))
+    precisions = np.unique(data[row].to_numpy(float))
     columns, tex_columns, cells = [], [], []
     for value in params:
-        for metric in TABLE_METRICS:
-            part = data[np.isclose(data["param"], value) & (data["metric"] == metric)].set_index("precision")
+        for metric in table_metrics:
+            part = data[np.isclose(data["param"], value) & (data["metric"] == metric)].set_index(row)
             power = _power(metric, data.loc[data["metric"] == metric, "mean"].to_numpy(float))
             header = metric_header("CE²" if metric == "ce2" else metric, power)
             columns.append((param_label(param_name, value), header))
             tex_columns.append((param_label(param_name, value, latex=True),
                                 metric_header("CE$^2$" if metric == "ce2" else metric, power, latex=True)))
             cells.append([format_cell(part.loc[p, "mean"], part.loc[p, "se"], 10.0**power) for p in precisions])
-    labels = [f"{p:.0e}" for p in precisions]
-    table = pd.DataFrame(np.array(cells, dtype=object).T, index=pd.Index(labels, name="precision 1/σ_G²"),
+    labels = [f"{p:.0e}" if row == "precision" else f"{p:g}" for p in precisions]
+    table = pd.DataFrame(np.array(cells, dtype=object).T, index=pd.Index(labels, name=row_label),
                          columns=pd.MultiIndex.from_tuples(columns))
     write_text_atomic(out_csv, data.to_csv(index=False))
     md = table.copy()
     md.columns = [f"{group}: {metric}" for group, metric in table.columns]
     write_text_atomic(out_md, f"{caption}\n\n{md.to_markdown(colalign=['left'] + ['right'] * md.shape[1])}\n\n"
-                      "Cells: mean (SE); CE² is the mean over test functions of the squared conservation error.\n")
+                      "Cells: mean (SE); CE² is the mean over test functions of the squared conservation error; "
+                      "CE is signed.\n")
     tex = pd.DataFrame(table.to_numpy(), index=labels, columns=pd.MultiIndex.from_tuples(tex_columns))
     write_text_atomic(out_tex, tex.style.to_latex(
-        environment="table", caption=tex_escape(caption), label=f"tab:probconserv-{experiment}-sigma-g",
+        environment="table", caption=tex_escape(caption), label=f"tab:probconserv-{experiment}-{row}-sweep",
         position_float="centering", hrules=True, multicol_align="c", column_format="l" + "c" * tex.shape[1]))
     return table
 
