@@ -69,6 +69,21 @@ def test_out_of_range_value_stops_with_its_name(workdir):
     assert "probconserv.problems.stefan.t_star" in proc.stdout + proc.stderr
 
 
+@pytest.mark.parametrize("overlay,key", [
+    ("probconserv:\n  softc: {enabled: true, lambda: 0.0}\n", "probconserv.softc.lambda"),
+    ("probconserv:\n  softc: {enabled: true, lambda: 1.0, lambda_sweep: {experiments: [pme], lambdas: [-1.0]}}\n",
+     "probconserv.softc.lambda_sweep.lambdas"),
+    ("probconserv:\n  inference: {sigma_g_precisions: [1.0, 0.0]}\n", "probconserv.inference.sigma_g_precisions"),
+    ("probconserv:\n  inference: {wdiff_alpha: 1.0}\n", "probconserv.inference.wdiff_alpha"),
+    ("probconserv:\n  sigma_g_sweep_experiments: [heat]\n", "probconserv.sigma_g_sweep_experiments"),
+])
+def test_bad_probconserv_method_settings_stop_with_their_key(workdir, overlay, key):
+    bad = workdir / "bad_method.yaml"
+    bad.write_text(overlay)
+    proc = snakemake(workdir, "-n", "--configfile", str(bad), check=False)
+    assert proc.returncode != 0 and key in proc.stdout + proc.stderr, (proc.stdout + proc.stderr)[-800:]
+
+
 @pytest.mark.smoke
 def test_smoke_dag_builds_every_table_and_figure(smoke_run):
     for experiment in ("diffusion", "pme", "stefan"):
