@@ -125,3 +125,26 @@ def test_scorecard_rows_from_files(tmp_path):
     md = out["md"].read_text()
     assert md.startswith("Cap.") and "| S " in md and "not run at this profile" in md
     assert "list-table" in out["rst"].read_text() and out["png"].stat().st_size > 0
+
+
+def test_a_task_claim_is_judged_from_the_task_metrics(tmp_path):
+    """The shock claim reads the per-seed shock_metrics.csv files (the metrics.csv format) once the task ran."""
+    claims = tmp_path / "claims.yaml"
+    shock = {"id": "K", "paper": "probconserv", "claim": "k", "experiment": "stefan", "metric": "shock_offset",
+             "params": [0.6], "requires": "shock_position",
+             "test": {"kind": "lowest_abs", "methods": ["anp", "hardc_anp", "probconserv_anp"], "best": "probconserv_anp"}}
+    claims.write_text(yaml.safe_dump([shock]))
+
+    def shock_file(path, offsets):
+        rows = [dict(method=m, param_name="u_star", param=0.6, t=0.05, metric="shock_offset", mean=v, sd=0.01,
+                     se=0.001, n=500) for m, v in offsets.items()]
+        pd.DataFrame(rows).to_csv(path, index=False)
+        return str(path)
+
+    files = [shock_file(tmp_path / "k0.csv", {"anp": -0.05, "hardc_anp": -0.04, "probconserv_anp": 0.002}),
+             shock_file(tmp_path / "k1.csv", {"anp": -0.05, "hardc_anp": 0.001, "probconserv_anp": 0.01})]
+    frame = build_scorecard(claims, probconserv={}, boon={}, t_stars={"stefan": 0.05},
+                            task_metrics={"shock_position": {"stefan": files}}).set_index("id")
+    assert frame.loc["K", "verdict"] == "mixed across seeds (1 of 2)" and frame.loc["K", "n_seeds"] == 2
+    frame = build_scorecard(claims, probconserv={}, boon={}, t_stars={"stefan": 0.05}).set_index("id")
+    assert frame.loc["K", "verdict"] == NOT_RUN

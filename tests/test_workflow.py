@@ -35,6 +35,8 @@ def expected_targets(profile: str) -> list[str]:
         cfg["probconserv"]["softc"].update(overlay.get("probconserv", {}).get("softc", {}))
     for exp in cfg["probconserv"]["softc"]["lambda_sweep"]["experiments"]:  # the SoftC lambda ablation
         files += [f"{res}/tables/probconserv_{exp}_lambda.{ext}" for ext in ("csv", "md", "tex")]
+    for exp in cfg["probconserv"]["shock"]["experiments"]:  # the shock-position histograms (F-STEF-2)
+        files += [f"{fig}/probconserv/{exp}_shock_positions.{ext}" for ext in ("png", "pdf", "caption.txt")]
     for exp in cfg["probconserv"]["sigma_g_sweep_experiments"]:  # the sigma_G sweep (F-PME-4 and its table)
         files += [f"{res}/tables/probconserv_{exp}_sigma_g.{ext}" for ext in ("csv", "md", "tex")]
         files += [f"{fig}/probconserv/{exp}_sigma_g_{kind}.{ext}" for kind in ("cons", "mse", "ll")
@@ -158,6 +160,25 @@ def test_smoke_softc_is_trained_with_its_penalty_and_tabulated(smoke_run, seed):
     assert not np.allclose(ablation.loc[100.0].sort_index(), ablation.loc[1.0].sort_index())
     table = (smoke_run / "results/smoke/tables/probconserv_pme.md").read_text()
     assert "| SoftC-ANP " in table and "| ProbConserv-ANP (w/diff) " in table
+
+
+@pytest.mark.smoke
+@pytest.mark.parametrize("experiment", ["pme", "stefan"])
+def test_smoke_shock_task_samples_the_exactly_constrained_posterior(smoke_run, experiment):
+    """The t* posterior of ProbConserv-ANP (and w/diff) satisfies G C = 0 (sigma_G = 0) to round-off; the
+    shock task summarises every method for every parameter value."""
+    run = smoke_run / f"results/smoke/probconserv/{experiment}/seed0"
+    with xr.open_dataset(run / "predictions/posterior_tstar.nc") as post:
+        cov, x = post["cov"].values, post["x"].values
+        assert list(post["method"].values) == ["probconserv_anp", "probconserv_anp_wdiff"]
+    w = np.zeros_like(x)
+    w[:-1] += np.diff(x) / 2
+    w[1:] += np.diff(x) / 2
+    assert np.abs(cov @ w).max() <= 1e-10 * np.abs(cov).max()
+    np.testing.assert_allclose(cov, np.swapaxes(cov, -1, -2), atol=1e-14)
+    summary = pd.read_csv(run / "shock_metrics.csv")
+    offsets = summary[summary.metric == "shock_offset"]
+    assert len(offsets) == 5 * summary.param.nunique() and offsets["n"].eq(500).all()
 
 
 @pytest.mark.smoke

@@ -78,6 +78,14 @@ def check_probconserv(cfg: Mapping[str, Any]) -> None:
                 f"{key}.t_star = {settings['t_star']} is not a node of the evaluation grid "
                 f"linspace({t0}, {t1}, probconserv.data.grid_nt={data['grid_nt']})"
             )
+    shock = cfg["shock"]
+    for name in shock["experiments"]:
+        problem, values = get_problem(name), cfg["problems"].get(name, {}).get("test_values", [])
+        if not values or problem.front_position(np.asarray(problem.t_range[1]), values[0]) is None:
+            raise ConfigError(f"probconserv.shock.experiments: {name!r} has no front (no shock position to sample)")
+    if shock["f_id"] >= data["n_test_per_value"]:
+        raise ConfigError(f"probconserv.shock.f_id = {shock['f_id']} but probconserv.data.n_test_per_value = "
+                          f"{data['n_test_per_value']}")
     for fig_name, fig in cfg["figures"].items():
         key = f"probconserv.figures.{fig_name}"
         if fig["experiment"] not in cfg["experiments"]:

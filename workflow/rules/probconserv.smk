@@ -21,6 +21,7 @@ PC_METHODS = (["softc_anp"] if PC_SOFTC else []) + PC_ANP_METHODS  # every row o
 PC_FIGURES = [name for name, fig in PC["figures"].items() if fig["experiment"] in PC["experiments"]]
 PC_SWEEP = [e for e in PC.get("sigma_g_sweep_experiments", []) if e in PC["experiments"]]  # sigma_G sweep outputs
 PC_SWEEP_FIGURES = ["cons", "mse", "ll"]  # CE^2, MSE, LL against the precision (F-PME-4)
+PC_SHOCK = [e for e in PC["shock"]["experiments"] if e in PC["experiments"]]  # the shock-position task
 def pc_seeds(experiment):
     """Training seeds of an experiment: probconserv.experiment_seeds overrides probconserv.seeds."""
     return PC.get("experiment_seeds", {}).get(experiment, PC["seeds"])
@@ -117,8 +118,10 @@ rule apply_constraint:
     output:
         predictions=[f"{PC_RUN}/predictions/{m}.nc" for m in PC_ANP_METHODS],
         sweep=f"{PC_RUN}/predictions/sigma_g_sweep.nc",
+        posterior=f"{PC_RUN}/predictions/posterior_tstar.nc",
     params:
         methods=PC_ANP_METHODS,
+        shock_f_id=PC["shock"]["f_id"],
         inference={k: v for k, v in PC["inference"].items() if k != "methods"},
         sweep_t=lambda w: PC["problems"][w.experiment]["t_star"],
         seed=lambda w: int(w.seed),
@@ -395,12 +398,79 @@ rule make_lambda_table:
         "../scripts/make_lambda_table.py"
 
 
+rule sample_shock_positions:
+    input:
+        truth=rules.generate_dataset.output.truth,
+        predictions=rules.evaluate_predictions.input.predictions,
+        posterior=rules.apply_constraint.output.posterior,
+    output:
+        positions=f"{PC_RUN}/shock_positions.csv",
+        metrics=f"{PC_RUN}/shock_metrics.csv",
+    params:
+        methods=PC_METHODS,
+        t_star=lambda w: PC["problems"][w.experiment]["t_star"],
+        shock=PC["shock"],
+        seed=lambda w: int(w.seed),
+    log:
+        f"{LOGS}/probconserv/{{experiment}}/seed{{seed}}/sample_shock_positions.log",
+    benchmark:
+        f"{BENCHMARKS}/probconserv/{{experiment}}/seed{{seed}}/sample_shock_positions.tsv"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    message:
+        "ProbConserv {wildcards.experiment}, seed {wildcards.seed}: sampling shock positions"
+    script:
+        "../scripts/sample_shock_positions.py"
+
+
+def shock_caption(experiment):
+    s = PC["shock"]
+    return (
+        f"ProbConserv {experiment}: shock positions of {s['n_samples']} samples from each method's posterior at "
+        f"t = {PC['problems'][experiment]['t_star']}, test function f_id {s['f_id']} of each parameter value, training "
+        f"seed {pc_seeds(experiment)[0]}; the vertical line is the true front. ProbConserv-ANP (and w/diff) sample "
+        f"the full posterior covariance; the other methods a diagonal one, diag({'sd' if s['diag_covariance'] == 'sd' else 'sd^2'})"
+        + (" as in the original code (spec §9.4; the correct diag(sd^2) is the setting 'variance')" if s["diag_covariance"] == "sd" else "")
+        + f"; positions mapped {'as the original (index / N_x * x_max, spec §9.4)' if s['position_mapping'] == 'original' else 'to the grid (x0 + index * dx)'}. "
+        + pc_caption(experiment)
+    )
+
+
+rule plot_shock_histograms:
+    input:
+        positions=lambda w: f"{PC_DIR}/{w.experiment}/seed{pc_seeds(w.experiment)[0]}/shock_positions.csv",
+    output:
+        png=report(f"{FIGURES}/probconserv/{{experiment}}_shock_positions.png", caption="../report/caption.rst",
+                   category="2. ProbConserv", subcategory="{experiment}",
+                   labels={"output": "figure", "name": "{experiment}_shock_positions"}),
+        pdf=f"{FIGURES}/probconserv/{{experiment}}_shock_positions.pdf",
+        caption=f"{FIGURES}/probconserv/{{experiment}}_shock_positions.caption.txt",
+    params:
+        caption=lambda w: shock_caption(w.experiment),
+    log:
+        f"{LOGS}/figures/probconserv_{{experiment}}_shock_positions.log",
+    benchmark:
+        f"{BENCHMARKS}/figures/probconserv_{{experiment}}_shock_positions.tsv"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    message:
+        "ProbConserv {wildcards.experiment}: shock-position histograms"
+    script:
+        "../scripts/plot_shock_histograms.py"
+
+
 rule probconserv:
     input:
         tables=expand(f"{RESULTS}/tables/probconserv_{{experiment}}.{{ext}}", experiment=PC["experiments"], ext=["csv", "md", "tex"]),
         figures=expand(f"{FIGURES}/probconserv/{{figure}}.{{ext}}", figure=PC_FIGURES, ext=["png", "pdf", "caption.txt"]),
         sweep_tables=expand(f"{RESULTS}/tables/probconserv_{{experiment}}_sigma_g.{{ext}}", experiment=PC_SWEEP,
                             ext=["csv", "md", "tex"]),
+        shock_figures=expand(f"{FIGURES}/probconserv/{{experiment}}_shock_positions.{{ext}}", experiment=PC_SHOCK,
+                             ext=["png", "pdf", "caption.txt"]),
         lambda_tables=expand(f"{RESULTS}/tables/probconserv_{{experiment}}_lambda.{{ext}}", experiment=PC_LAMBDA_SWEEP,
                              ext=["csv", "md", "tex"]),
         sweep_figures=expand(f"{FIGURES}/probconserv/{{experiment}}_sigma_g_{{kind}}.{{ext}}", experiment=PC_SWEEP,

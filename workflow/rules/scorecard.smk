@@ -10,6 +10,8 @@ def boon_seed_metrics(bexp):
 SCORECARD_INPUTS = {
     "probconserv": {e: expand(f"{PC_RUN}/metrics.csv", experiment=e, seed=pc_seeds(e)) for e in PC["experiments"]},
     "boon": {e: boon_seed_metrics(e) for e in BOON["experiments"]},
+    "tasks": {"shock_position": {e: expand(f"{PC_RUN}/shock_metrics.csv", experiment=e, seed=pc_seeds(e))
+                                 for e in PC_SHOCK}},
     "released": (
         {e: f"{RELEASED_OUT}/{e}/metrics_dropout_on.csv" for e in RELEASED_EXPERIMENTS if e in PC["experiments"]}
         if RELEASED_DIR else {}
@@ -38,6 +40,7 @@ rule make_scorecard:
         probconserv=[p for paths in SCORECARD_INPUTS["probconserv"].values() for p in paths],
         boon=[p for paths in SCORECARD_INPUTS["boon"].values() for p in paths],
         released=list(SCORECARD_INPUTS["released"].values()),
+        tasks=[p for task in SCORECARD_INPUTS["tasks"].values() for paths in task.values() for p in paths],
     output:
         csv=report(f"{RESULTS}/tables/scorecard.csv", caption="../report/caption.rst", category="1. Scorecard",
                    labels={"output": "table"}),

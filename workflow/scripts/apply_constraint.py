@@ -12,4 +12,5 @@ with job_logging(snakemake.log[0]):
         device=snakemake.params.device,
         threads=snakemake.threads,
         sweep=(snakemake.params.sweep_t, snakemake.output.sweep),
+        posterior=(snakemake.params.shock_f_id, snakemake.output.posterior),
     )

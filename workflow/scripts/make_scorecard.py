@@ -13,6 +13,7 @@ with job_logging(snakemake.log[0]):
         probconserv=inputs["probconserv"],
         boon=inputs["boon"],
         released=inputs["released"],
+        task_metrics=inputs["tasks"],
         t_stars=snakemake.params.t_stars,
         smoke=not snakemake.params.meaningful,
         caption=snakemake.params.caption,

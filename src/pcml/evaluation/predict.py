@@ -14,13 +14,15 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
+import pandas as pd
 import torch
 import xarray as xr
 from tqdm.auto import tqdm
 
 from pcml import seeding
 from pcml.constraints.banded import wdiff_probconserv_update
-from pcml.constraints.conservation import aggregate_draws, hardc_update, probconserv_update, trapezoid_weights
+from pcml.constraints.conservation import (aggregate_draws, dense_update, hardc_update, probconserv_covariance,
+                                           probconserv_update, trapezoid_weights, wdiff_update)
 from pcml.models.dropout import dropout_rng
 
 log = logging.getLogger(__name__)
@@ -100,6 +102,7 @@ def predict_functions(
     settings: InferenceSettings,
     progress: bool = True,
     sweep_t: float | None = None,
+    posterior_functions: tuple[int, ...] = (),
 ) -> dict[str, xr.Dataset]:
     """Predict every test function on the grid of ``truth`` for every method in ``methods``.
 
@@ -107,7 +110,10 @@ def predict_functions(
     ``truth``: Dataset with coords t (n_t,), x (n_x,) and ``mass`` (F, n_t) = b of the constraint.
     Returns {method: Dataset with mean, sd (function, t, x), float64}; with ``sweep_t`` (a grid
     time) and ``settings.sigma_g_precisions`` also "sigma_g_sweep": mean, sd (precision, function,
-    x) of ProbConserv-ANP at t = sweep_t for each precision, from the same draws.
+    x) of ProbConserv-ANP at t = sweep_t for each precision, from the same draws; with ``sweep_t``
+    and ``posterior_functions`` also "posterior_tstar": cov (method, function, x, x2), the full
+    posterior covariance at t = sweep_t (mean over draws) of ProbConserv-ANP and its w/diff variant
+    for those functions (the shock-position task samples from it).
     """
     check_methods(methods)
     device = next(model.parameters()).device
@@ -118,6 +124,9 @@ def predict_functions(
     slices_per_pass = max(1, settings.max_points_per_pass // (n_s * n_x))
     out = {m: {"mean": np.empty((n_f, n_t, n_x)), "sd": np.empty((n_f, n_t, n_x))} for m in methods}
     sweep = _sweep_arrays(settings, sweep_t, t, n_f, n_x)
+    full_methods = [m for m in ("probconserv_anp", "probconserv_anp_wdiff") if m in methods]
+    posterior = {} if sweep_t is None else {(m, f): None for m in full_methods for f in posterior_functions}
+    t_index = _time_index(t, sweep_t) if sweep_t is not None else None
     model.train(settings.inference_dropout)
     identity = str(truth.attrs.get("experiment", ""))
     options = {"sigma_g2": settings.sigma_g2, "wdiff_alpha": settings.wdiff_alpha}
@@ -150,6 +159,10 @@ def predict_functions(
             for m in methods:  # every method post-processes the same per-draw moments
                 mean, v = aggregate_draws(*POST_PROCESSORS[m](mu, var, w, b_f, options))
                 out[m]["mean"][f], out[m]["sd"][f] = mean, np.sqrt(v)
+            for m, g in posterior:
+                if g == f:
+                    posterior[(m, f)] = full_posterior_covariance(m, mu[:, t_index], var[:, t_index], w,
+                                                                  b_f[t_index], options)
             if sweep is not None:
                 j = sweep["t_index"]
                 for k, precision in enumerate(settings.sigma_g_precisions):
@@ -159,7 +172,53 @@ def predict_functions(
     result = {m: _prediction_dataset(out[m]["mean"], out[m]["sd"], truth, m, settings) for m in methods}
     if sweep is not None:
         result["sigma_g_sweep"] = _sweep_dataset(sweep, truth, settings)
+    if sweep_t is not None:
+        result["posterior_tstar"] = _posterior_dataset(posterior, full_methods, posterior_functions, truth, t_index)
     return result
+
+
+def _time_index(t: np.ndarray, t_value: float) -> int:
+    """Index of ``t_value`` in the grid ``t``; ValueError if it is not a grid time."""
+    hits = np.flatnonzero(np.isclose(t, t_value, rtol=0, atol=1e-9 * max(1.0, abs(t).max())))
+    if hits.size != 1:
+        raise ValueError(f"time {t_value} is not a point of the evaluation grid")
+    return int(hits[0])
+
+
+def full_posterior_covariance(method: str, mu: np.ndarray, var: np.ndarray, w: np.ndarray, b: float,
+                              options: dict) -> np.ndarray:
+    """Mean over draws of a constrained method's posterior covariance of one slice: (N, N).
+
+    ``mu``, ``var``: (S, N) per-draw ANP moments. ProbConserv-ANP: diag(var) - (var w)(var w)^T /
+    (sigma_G^2 + w^T diag(var) w) per draw; w/diff: the dense second-difference step, then the same
+    update with its full covariance. The between-draw spread is not included (spec §4.4).
+    """
+    sigma_g2 = float(options.get("sigma_g2", 0.0))
+    if method == "probconserv_anp":
+        return probconserv_covariance(var, w, sigma_g2).mean(axis=0)
+    if method == "probconserv_anp_wdiff":
+        covs = []
+        for mu_s, var_s in zip(mu, var):
+            step_mean, step_cov = wdiff_update(mu_s, var_s, float(options.get("wdiff_alpha", 0.9)))
+            covs.append(dense_update(step_mean, step_cov, w[None, :], np.array([b]), sigma_g2)[1])
+        return np.mean(covs, axis=0)
+    raise ValueError(f"no full posterior covariance for method {method!r}")
+
+
+def _posterior_dataset(posterior: dict, methods: list[str], functions: tuple[int, ...], truth: xr.Dataset,
+                       t_index: int) -> xr.Dataset:
+    """predictions/posterior_tstar.nc: cov (method, function, x, x2) at one time (may be empty)."""
+    x = truth["x"].values
+    cov = np.zeros((len(methods), len(functions), len(x), len(x)))
+    for i, m in enumerate(methods):
+        for k, f in enumerate(functions):
+            cov[i, k] = posterior[(m, f)]
+    ds = xr.Dataset({"cov": (("method", "function", "x", "x2"), cov,
+                             {"long_name": "posterior covariance at t (mean over draws)"})},
+                    coords={"method": list(methods), "function": list(functions), "x": x, "x2": x})
+    ds.attrs.update(truth.attrs)
+    ds.attrs["t"] = float(truth["t"].values[t_index])
+    return ds
 
 
 def _sweep_arrays(settings: InferenceSettings, sweep_t: float | None, t: np.ndarray, n_f: int,
@@ -167,11 +226,8 @@ def _sweep_arrays(settings: InferenceSettings, sweep_t: float | None, t: np.ndar
     """Buffers of the sigma_G sweep, or None without a sweep time or precisions."""
     if sweep_t is None or not settings.sigma_g_precisions:
         return None
-    hits = np.flatnonzero(np.isclose(t, sweep_t, rtol=0, atol=1e-9 * max(1.0, abs(t).max())))
-    if hits.size != 1:
-        raise ValueError(f"sigma_G sweep time {sweep_t} is not a point of the evaluation grid")
     shape = (len(settings.sigma_g_precisions), n_f, n_x)
-    return {"t_index": int(hits[0]), "mean": np.empty(shape), "sd": np.empty(shape)}
+    return {"t_index": _time_index(t, sweep_t), "mean": np.empty(shape), "sd": np.empty(shape)}
 
 
 def _prediction_dataset(mean: np.ndarray, sd: np.ndarray, truth: xr.Dataset, method: str,
@@ -226,12 +282,15 @@ def run_inference(
     progress: bool = True,
     released: bool = False,
     sweep: tuple[float, str] | None = None,
+    posterior: tuple[int, str] | None = None,
 ) -> None:
     """Load a trained ANP, predict the test functions and write ``predictions/<method>.nc``.
 
     ``out_paths`` maps each method to its output file; every file is written atomically.
     ``released``: the model file is one of the authors' released state dicts.
     ``sweep``: (t, path): also write the sigma_G sweep at grid time t (``predict_functions``).
+    ``posterior``: (f_id, path): also write the full t* posterior of function f_id of every parameter
+    value (needs ``sweep``'s time).
     """
     from pcml.data.netcdf import read_netcdf, write_netcdf
     from pcml.training.anp import SPLIT_VARIABLES, function_tensors, load_model
@@ -252,8 +311,14 @@ def run_inference(
         raise ValueError(f"{test_path} has {test.sizes['function']} functions but {truth_path} has "
                          f"{truth.sizes['function']}")
     contexts = function_tensors(test, dev)
+    functions = ()
+    if posterior:
+        params = truth[truth.attrs["param_name"]].values
+        functions = tuple(int(np.flatnonzero(np.isclose(params, v))[posterior[0]]) for v in pd.unique(params))
     predictions = predict_functions(model, contexts, truth, list(out_paths), settings, progress=progress,
-                                    sweep_t=sweep[0] if sweep else None)
+                                    sweep_t=sweep[0] if sweep else None, posterior_functions=functions)
+    if posterior:
+        out_paths = {**out_paths, "posterior_tstar": posterior[1]}
     if sweep:
         out_paths = {**out_paths, "sigma_g_sweep": sweep[1]}
         if "sigma_g_sweep" not in predictions:

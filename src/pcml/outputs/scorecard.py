@@ -27,9 +27,12 @@ VERDICT_COLOURS = {REPRODUCES: "#2E7D32", DOES_NOT: "#C62828", MIXED: "#EF6C00",
 
 
 def _seed_values(claim: Mapping, probconserv: Mapping[str, Sequence[str]], boon: Mapping[str, Sequence[str]],
-                 t_stars: Mapping[str, float]) -> list[dict]:
+                 t_stars: Mapping[str, float], task_metrics: Mapping[str, Mapping[str, Sequence[str]]]) -> list[dict]:
     """The claim's values for every seed that ran its experiment (empty if none did)."""
     experiment = claim["experiment"]
+    if claim.get("requires"):  # a downstream task's own per-seed metrics files, in the metrics.csv format
+        return [probconserv_values(path, claim["metric"], t_stars[experiment], claim.get("params"))
+                for path in task_metrics.get(claim["requires"], {}).get(experiment, [])]
     if claim["paper"] == "probconserv":
         return [probconserv_values(path, claim["metric"], t_stars[experiment], claim.get("params"))
                 for path in probconserv.get(experiment, [])]
@@ -51,21 +54,26 @@ def _released_text(claim: Mapping, released: Mapping[str, str], t_stars: Mapping
 def build_scorecard(claims_path: str | Path, *, probconserv: Mapping[str, Sequence[str]],
                     boon: Mapping[str, Sequence[str]], t_stars: Mapping[str, float],
                     released: Mapping[str, str] | None = None, tasks: Sequence[str] = (),
+                    task_metrics: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
                     smoke: bool = False) -> pd.DataFrame:
     """One row per claim (columns ``COLUMNS``), judged on the per-seed metrics files.
 
     ``probconserv`` / ``boon``: {experiment: [metrics.csv of each training seed]}; ``t_stars``: the
     ProbConserv table time of each experiment; ``released``: {experiment: metrics.csv of the released
     models (dropout on)}; ``tasks``: the optional tasks this profile built (a claim whose ``requires``
-    is not among them is "not run"). ``smoke``: every verdict reads "smoke: not meaningful".
+    is not among them is "not run"); ``task_metrics``: {task: {experiment: [per-seed metrics files of
+    the task]}} (e.g. shock_position), tasks in their own right. ``smoke``: every verdict reads
+    "smoke: not meaningful".
     """
+    task_metrics = dict(task_metrics or {})
+    tasks = set(tasks) | set(task_metrics)
     rows = []
     for claim in load_claims(claims_path):
         requires = claim.get("requires")
         if requires and requires not in tasks:
             per_seed, note = [], f"the {requires} task is not built yet"
         else:
-            per_seed, note = _seed_values(claim, probconserv, boon, t_stars), ""
+            per_seed, note = _seed_values(claim, probconserv, boon, t_stars, task_metrics), ""
         judged = judge_claim(claim, per_seed, smoke=smoke)
         shown = np.array(judged.shown)
         rows.append({
@@ -153,10 +161,11 @@ def make_scorecard(claims_path: str | Path, *, probconserv: Mapping[str, Sequenc
                    out_csv: str | Path, out_md: str | Path, out_tex: str | Path, out_png: str | Path,
                    out_pdf: str | Path, out_caption: str | Path, out_rst: str | Path | None = None,
                    released: Mapping[str, str] | None = None, tasks: Sequence[str] = (),
+                   task_metrics: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
                    smoke: bool = False) -> pd.DataFrame:
     """Build, write and plot the scorecard; returns the frame (see ``build_scorecard``)."""
     frame = build_scorecard(claims_path, probconserv=probconserv, boon=boon, t_stars=t_stars,
-                            released=released, tasks=tasks, smoke=smoke)
+                            released=released, tasks=tasks, task_metrics=task_metrics, smoke=smoke)
     write_scorecard(frame, caption=caption, out_csv=out_csv, out_md=out_md, out_tex=out_tex, out_rst=out_rst)
     save_figure(scorecard_figure(frame, "Reproduction scorecard"), out_png, out_pdf)
     write_text_atomic(out_caption, caption + "\n")
