@@ -12,7 +12,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from pcml.problems.gpme import get_problem
+from pcml.problems.registry import get_problem
 
 
 BOON_BC_TYPES = ("dirichlet", "neumann", "periodic")
