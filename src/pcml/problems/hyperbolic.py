@@ -31,18 +31,18 @@ class Advection(ConservationProblem):
     t_range: tuple[float, float] = (0.0, 1.0)
     param_bounds: tuple[float, float] = (0.0, math.inf)
 
-    def solution(self, t, x, param):
+    def solution(self, t: np.ndarray, x: np.ndarray, param: float) -> np.ndarray:
         """u(t, x) = 1[x <= 0.5 + beta t], float64 of the broadcast shape of ``t`` and ``x``."""
         beta = self.check_param(param)
         t, x = np.broadcast_arrays(np.asarray(t, float), np.asarray(x, float))
         return (x <= 0.5 + beta * t).astype(float)
 
-    def mass(self, t, param):
+    def mass(self, t: np.ndarray, param: float) -> np.ndarray:
         """U(t) = 0.5 + min(beta t, 0.5), same shape as ``t``."""
         beta = self.check_param(param)
         return 0.5 + np.minimum(beta * np.asarray(t, float), 0.5)
 
-    def front_position(self, t, param):
+    def front_position(self, t: np.ndarray, param: float) -> np.ndarray:
         """Step position min(0.5 + beta t, 1): the right end x1 = 1 once the step has left the domain."""
         beta = self.check_param(param)
         return np.minimum(0.5 + beta * np.asarray(t, float), self.x_range[1])
@@ -71,7 +71,7 @@ class Burgers(ConservationProblem):
     t_range: tuple[float, float] = (0.0, 1.0)
     param_bounds: tuple[float, float] = (0.0, math.inf)
 
-    def solution(self, t, x, param):
+    def solution(self, t: np.ndarray, x: np.ndarray, param: float) -> np.ndarray:
         """u(t, x), float64 of the broadcast shape of ``t`` and ``x`` (values in [0, a])."""
         a = self.check_param(param)
         t, x = np.broadcast_arrays(np.asarray(t, float), np.asarray(x, float))
@@ -82,12 +82,12 @@ class Burgers(ConservationProblem):
         u[ramp] = a * x[ramp] / s[ramp]  # s < x <= 0 implies s < 0: no division by zero
         return u + 0.0  # no negative zeros (a * 0 / s < 0)
 
-    def mass(self, t, param):
+    def mass(self, t: np.ndarray, param: float) -> np.ndarray:
         """U(t) = (a/2)(1 + min(a t, 3)), same shape as ``t``."""
         a = self.check_param(param)
         return 0.5 * a * (1.0 + np.minimum(a * np.asarray(t, float), 3.0))
 
-    def front_position(self, t, param):
+    def front_position(self, t: np.ndarray, param: float) -> np.ndarray:
         """Shock position (a t - 1)/2 for a t >= 1, clipped to x1 = 1 once the shock has left the domain.
 
         NaN where a t < 1: before breaking the solution is continuous and has no shock.
