@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 from scipy.integrate import quad
 
-from pcml.problems.gpme import get_problem, stefan_constants
+from pcml.problems.gpme import stefan_constants
+from pcml.problems.registry import get_problem
 
 # Stefan constants of spec §2.3 (z1, alpha, c1, x*(0.05), U(0.05)) for each u*.
 STEFAN_TABLE = {

@@ -5,7 +5,7 @@ import xarray as xr
 
 from pcml.data.gpme_datasets import build_split, build_truth, write_experiment_data
 from pcml.data.netcdf import read_netcdf, write_netcdf
-from pcml.problems.gpme import get_problem
+from pcml.problems.registry import get_problem
 
 DATA = dict(n_train=12, n_valid=4, n_test_per_value=3, n_context_t=10, n_context_x=10,
             n_target_t=10, n_target_x=10, grid_nt=41, grid_nx=21)

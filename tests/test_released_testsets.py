@@ -4,7 +4,7 @@ import pytest
 
 from pcml.data.released_testsets import convert_released_testset, read_released_testset
 from pcml.data.netcdf import read_netcdf
-from pcml.problems.gpme import get_problem
+from pcml.problems.registry import get_problem
 from conftest import REF
 
 needs_reference = pytest.mark.skipif(REF is None, reason="released ProbConserv models not available")

@@ -4,7 +4,8 @@
 - a failing job names its bad input and every finished output is still there, unchanged;
 - a training job killed with SIGKILL resumes from its checkpoint and ends with the same weights;
 - a second run of the whole DAG does nothing;
-- a config typo, an out-of-range value and a missing input file each stop the run with one clear line.
+- a config typo, an out-of-range value, an unknown experiment, a table time off the grid and a missing input
+  file each stop the run with one clear line.
 """
 import hashlib
 import shutil
@@ -47,7 +48,7 @@ def second_run(tmp_path_factory) -> Path:
 
 def test_manifest_lists_every_data_prediction_metrics_table_and_figure(smoke_run):
     files = read_manifest(smoke_run / MANIFEST)["files"]
-    for experiment in ("diffusion", "pme", "stefan"):
+    for experiment in ("diffusion", "pme", "stefan", "advection", "burgers"):
         base = f"results/smoke/probconserv/{experiment}"
         for name in ("data/train.nc", "data/valid.nc", "data/test.nc", "truth.nc"):
             assert f"{base}/{name}" in files
@@ -168,6 +169,22 @@ def error_lines(proc: subprocess.CompletedProcess, needle: str) -> list[str]:
 def test_bad_config_stops_with_one_clear_line(tmp_path, args, needle):
     root = copy_workflow(tmp_path / "wf")
     proc = snakemake(root, "-n", "--configfile", "workflow/config/smoke.yaml", *args, check=False)
+    assert proc.returncode != 0
+    assert "Traceback" not in output_text(proc)
+    assert len(error_lines(proc, needle)) == 1, output_text(proc)
+
+
+@pytest.mark.parametrize("overlay, needle", [
+    ("probconserv:\n  experiments: [diffusion, advektion]\n", "probconserv.experiments"),
+    ("probconserv:\n  problems:\n    advection: {train_range: [1.0, 5.0], test_values: [1.0, 3.0], t_star: 0.1,"
+     " t_extra: [0.06]}\n", "probconserv.problems.advection.t_extra"),
+    ("probconserv:\n  problems:\n    burgers: {train_range: [1.0, 4.0], test_values: [-1.0, 3.0], t_star: 0.5}\n",
+     "probconserv.problems.burgers.test_values"),
+])
+def test_bad_probconserv_experiment_stops_with_one_clear_line(tmp_path, overlay, needle):
+    root = copy_workflow(tmp_path / "wf")
+    (root / "bad.yaml").write_text(overlay)
+    proc = snakemake(root, "-n", "--configfile", "workflow/config/smoke.yaml", "bad.yaml", check=False)
     assert proc.returncode != 0
     assert "Traceback" not in output_text(proc)
     assert len(error_lines(proc, needle)) == 1, output_text(proc)

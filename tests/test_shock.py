@@ -5,7 +5,7 @@ import pytest
 import xarray as xr
 
 from pcml.evaluation.shock import method_covariance, sample_gaussian, sample_shocks, shock_positions
-from pcml.problems.gpme import get_problem
+from pcml.problems.registry import get_problem
 
 
 def test_front_is_the_first_non_positive_value_with_both_mappings():

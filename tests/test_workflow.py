@@ -28,7 +28,8 @@ def expected_targets(profile: str) -> list[str]:
     res, fig = f"results/{profile}", f"figures/{profile}"
     files = [f"{res}/manifest.json"]
     for exp in cfg["probconserv"]["experiments"]:
-        files += [f"{res}/tables/probconserv_{exp}.{ext}" for ext in ("csv", "md", "tex")]
+        suffixes = [""] + [f"_t{t:g}" for t in cfg["probconserv"]["problems"][exp].get("t_extra", [])]
+        files += [f"{res}/tables/probconserv_{exp}{at}.{ext}" for at in suffixes for ext in ("csv", "md", "tex")]
     for name in cfg["probconserv"]["figures"]:
         files += [f"{fig}/probconserv/{name}.{ext}" for ext in ("png", "pdf", "caption.txt")]
     if profile != "paper":
@@ -88,7 +89,7 @@ def test_bad_probconserv_method_settings_stop_with_their_key(workdir, overlay, k
 
 @pytest.mark.smoke
 def test_smoke_dag_builds_every_table_and_figure(smoke_run):
-    for experiment in ("diffusion", "pme", "stefan"):
+    for experiment in ("diffusion", "pme", "stefan", "advection", "burgers"):
         for ext in ("csv", "md", "tex"):
             assert (smoke_run / f"results/smoke/tables/probconserv_{experiment}.{ext}").stat().st_size > 0
     for figure in ("diffusion_mass_over_time", "stefan_solution_profiles"):
@@ -100,6 +101,25 @@ def test_smoke_dag_builds_every_table_and_figure(smoke_run):
     benchmarks = {p.relative_to(smoke_run / "results/smoke/benchmarks").with_suffix("")
                   for p in (smoke_run / "results/smoke/benchmarks").rglob("*.tsv")}
     assert len(logs) > 60 and logs == benchmarks, sorted(logs ^ benchmarks)[:10]
+
+
+@pytest.mark.smoke
+@pytest.mark.parametrize("experiment,param_name,t_star", [("advection", "beta", 0.1), ("burgers", "a", 0.5)])
+def test_smoke_dag_builds_the_hyperbolic_tables_at_both_times(smoke_run, experiment, param_name, t_star):
+    tables = smoke_run / "results/smoke/tables"
+    for name, t in ((f"probconserv_{experiment}", t_star), (f"probconserv_{experiment}_t0.05", 0.05)):
+        for ext in ("csv", "md", "tex"):
+            assert (tables / f"{name}.{ext}").stat().st_size > 0
+        table = pd.read_csv(tables / f"{name}.csv")
+        reproduced = table[table.source == "reproduced"]
+        assert np.allclose(reproduced.t, t), (name, sorted(set(reproduced.t)))
+        assert set(reproduced.param_name) == {param_name} and sorted(set(reproduced.param)) == [1.0, 3.0]
+        assert set(reproduced.method) == {"anp", "hardc_anp", "probconserv_anp"}
+        assert set(reproduced.metric) == {"ce", "ll", "mse"}
+        caption = (tables / f"{name}.md").read_text().splitlines()[0]
+        assert f"ProbConserv {experiment}: CE, LL and MSE at t" in caption and "Profile 'smoke' departs" in caption
+        assert (f"t* = {t_star}," in caption) if t == t_star else (f"t = 0.05 (one of probconserv.problems."
+                                                                    f"{experiment}.t_extra" in caption)
 
 
 BOON_DATASETS = ["heat_neumann_single", "heat_neumann_multi", "stokes_single_nu0p1", "stokes_multi_nu0p1",
@@ -134,7 +154,7 @@ def test_smoke_boon_heat_slice_table_figure_and_exact_wall_flux(smoke_run):
 
 
 @pytest.mark.smoke
-@pytest.mark.parametrize("experiment", ["diffusion", "pme", "stefan"])
+@pytest.mark.parametrize("experiment", ["diffusion", "pme", "stefan", "advection", "burgers"])
 @pytest.mark.parametrize("seed", [0, 1])
 def test_smoke_constrained_methods_conserve_mass(smoke_run, experiment, seed):
     metrics = pd.read_csv(smoke_run / f"results/smoke/probconserv/{experiment}/seed{seed}/metrics.csv")

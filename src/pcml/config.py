@@ -2,8 +2,8 @@
 
 The schema (workflow/config/schema.yaml) catches misspelt keys, wrong types and simple
 ranges. ``check_config`` adds the checks that relate several values: a parameter range
-inside the problem's valid range, t* on the evaluation grid, a figure that names a test
-value, ... Every failure is a ``ConfigError`` whose message names the key at fault.
+inside the problem's valid range, t* and the extra table times on the evaluation grid, a
+figure that names a test value, ... Every failure is a ``ConfigError`` whose message names the key at fault.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from pcml.problems.gpme import get_problem
+from pcml.problems.registry import PROBLEMS, get_problem
 
 
 BOON_BC_TYPES = ("dirichlet", "neumann", "periodic")
@@ -59,6 +59,8 @@ def check_probconserv(cfg: Mapping[str, Any]) -> None:
     data = cfg["data"]
     for name in cfg["experiments"]:
         key = f"probconserv.problems.{name}"
+        if name not in PROBLEMS:
+            raise ConfigError(f"probconserv.experiments: unknown experiment {name!r}; known: {list(PROBLEMS)}")
         if name not in cfg["problems"]:
             raise ConfigError(f"{key} is missing: experiment {name!r} is listed in probconserv.experiments")
         problem = get_problem(name)
@@ -73,11 +75,16 @@ def check_probconserv(cfg: Mapping[str, Any]) -> None:
                 except ValueError as exc:
                     raise ConfigError(f"{key}.{label}: {exc}") from None
         t0, t1 = problem.t_range
-        if not on_grid(settings["t_star"], t0, t1, data["grid_nt"]):
-            raise ConfigError(
-                f"{key}.t_star = {settings['t_star']} is not a node of the evaluation grid "
-                f"linspace({t0}, {t1}, probconserv.data.grid_nt={data['grid_nt']})"
-            )
+        times = [("t_star =", settings["t_star"])] + [("t_extra holds", t) for t in settings.get("t_extra", [])]
+        for label, t in times:
+            if not on_grid(t, t0, t1, data["grid_nt"]):
+                raise ConfigError(
+                    f"{key}.{label} {t}, which is not a node of the evaluation grid "
+                    f"linspace({t0}, {t1}, probconserv.data.grid_nt={data['grid_nt']})"
+                )
+        if any(np.isclose(t, settings["t_star"]) for t in settings.get("t_extra", [])):
+            raise ConfigError(f"{key}.t_extra = {settings['t_extra']} repeats t_star = {settings['t_star']} "
+                              "(its table is probconserv_<experiment>.*)")
     shock = cfg["shock"]
     for name in shock["experiments"]:
         problem, values = get_problem(name), cfg["problems"].get(name, {}).get("test_values", [])

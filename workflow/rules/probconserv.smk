@@ -30,6 +30,34 @@ def pc_seeds(experiment):
 PC_RUN = f"{PC_DIR}/{{experiment}}/seed{{seed}}"  # everything that depends on the training seed
 
 
+def pc_table_times(experiment):
+    """{table-name suffix: time}: '' -> t_star (the headline table), '_t<time>' -> each time of t_extra."""
+    settings = PC["problems"][experiment]
+    return {"": settings["t_star"], **{f"_t{t:g}": t for t in settings.get("t_extra", [])}}
+
+
+def pc_table_time(experiment, at_time):
+    """The time of table probconserv_<experiment><at_time>; a clear error for a time not configured."""
+    times = pc_table_times(experiment)
+    if at_time not in times:
+        raise WorkflowError(f"table probconserv_{experiment}{at_time}: its time is not one of "
+                            f"probconserv.problems.{experiment}.t_extra {list(times.values())[1:]}")
+    return times[at_time]
+
+
+def pc_table_note(experiment, at_time):
+    """Which table time this is: the headline t*, or one of t_extra (pointing to the headline table)."""
+    t_star = PC["problems"][experiment]["t_star"]
+    if not at_time:
+        return f"t* = {t_star}"
+    return (f"t = {pc_table_time(experiment, at_time)} (one of probconserv.problems.{experiment}.t_extra; "
+            f"the headline table probconserv_{experiment} is at t* = {t_star})")
+
+
+wildcard_constraints:
+    at_time=r"(_t[0-9][0-9.e+-]*)?",  # empty: the table at t*
+
+
 def pc_seed_note(experiment):
     """How the table cells aggregate: over test functions (one seed) or over training seeds."""
     seeds = pc_seeds(experiment)
@@ -197,28 +225,28 @@ rule make_table:
         metrics=lambda w: expand(f"{PC_RUN}/metrics.csv", experiment=w.experiment, seed=pc_seeds(w.experiment)),
         paper="workflow/resources/paper_numbers/probconserv.csv",
     output:
-        csv=report(f"{RESULTS}/tables/probconserv_{{experiment}}.csv", caption="../report/caption.rst",
-                   category="2. ProbConserv", subcategory="{experiment}", labels={"output": "table"}),
-        md=f"{RESULTS}/tables/probconserv_{{experiment}}.md",
-        tex=f"{RESULTS}/tables/probconserv_{{experiment}}.tex",
+        csv=report(f"{RESULTS}/tables/probconserv_{{experiment}}{{at_time}}.csv", caption="../report/caption.rst",
+                   category="2. ProbConserv", subcategory="{experiment}", labels={"output": "table{at_time}"}),
+        md=f"{RESULTS}/tables/probconserv_{{experiment}}{{at_time}}.md",
+        tex=f"{RESULTS}/tables/probconserv_{{experiment}}{{at_time}}.tex",
     params:
-        t_star=lambda w: PC["problems"][w.experiment]["t_star"],
+        t_star=lambda w: pc_table_time(w.experiment, w.at_time),
         methods=PC_METHODS,
         caption=lambda w: (
-            f"ProbConserv {w.experiment}: CE, LL and MSE at t = {PC['problems'][w.experiment]['t_star']}, "
+            f"ProbConserv {w.experiment}: CE, LL and MSE at {pc_table_note(w.experiment, w.at_time)}, "
             f"{PC['data']['n_test_per_value']} test functions per parameter value; {pc_seed_note(w.experiment)}. "
             + pc_caption(w.experiment)
         ),
     log:
-        f"{LOGS}/tables/probconserv_{{experiment}}.log",
+        f"{LOGS}/tables/probconserv_{{experiment}}{{at_time}}.log",
     benchmark:
-        f"{BENCHMARKS}/tables/probconserv_{{experiment}}.tsv"
+        f"{BENCHMARKS}/tables/probconserv_{{experiment}}{{at_time}}.tsv"
     threads: 1
     resources:
         mem_mb=1000,
         runtime=10,
     message:
-        "ProbConserv {wildcards.experiment}: results table"
+        "ProbConserv {wildcards.experiment}: results table{wildcards.at_time}"
     script:
         "../scripts/make_table.py"
 
@@ -465,7 +493,8 @@ rule plot_shock_histograms:
 
 rule probconserv:
     input:
-        tables=expand(f"{RESULTS}/tables/probconserv_{{experiment}}.{{ext}}", experiment=PC["experiments"], ext=["csv", "md", "tex"]),
+        tables=[f"{RESULTS}/tables/probconserv_{e}{at}.{ext}" for e in PC["experiments"] for at in pc_table_times(e)
+                for ext in ("csv", "md", "tex")],
         figures=expand(f"{FIGURES}/probconserv/{{figure}}.{{ext}}", figure=PC_FIGURES, ext=["png", "pdf", "caption.txt"]),
         sweep_tables=expand(f"{RESULTS}/tables/probconserv_{{experiment}}_sigma_g.{{ext}}", experiment=PC_SWEEP,
                             ext=["csv", "md", "tex"]),

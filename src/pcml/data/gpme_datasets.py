@@ -1,4 +1,4 @@
-"""Dataset builders for the ProbConserv GPME experiments (spec §2.6; DESIGN data contracts).
+"""Dataset builders for the ProbConserv experiments, GPME and hyperbolic (spec §2.6; DESIGN data contracts).
 
 - ``build_split``: the sampled context/target points of train, valid or test functions.
 - ``build_truth``: the exact solution and mass of every test function on the evaluation grid.
@@ -14,7 +14,7 @@ import numpy as np
 import xarray as xr
 
 from pcml.data.sampling import sample_parameters, sample_points, test_parameters
-from pcml.problems.gpme import GPMEProblem
+from pcml.problems.base import ConservationProblem
 
 SPLITS = ("train", "valid", "test")
 
@@ -35,7 +35,7 @@ def split_rng(seed: int, experiment: str, split: str) -> np.random.Generator:
 
 
 def split_parameters(
-    problem: GPMEProblem,
+    problem: ConservationProblem,
     split: str,
     rng: np.random.Generator,
     n_functions: int,
@@ -61,7 +61,7 @@ def split_parameters(
 
 
 def build_split(
-    problem: GPMEProblem,
+    problem: ConservationProblem,
     split: str,
     n_functions: int,
     *,
@@ -116,7 +116,7 @@ def build_split(
     return ds
 
 
-def build_truth(problem: GPMEProblem, params: np.ndarray, n_t: int, n_x: int,
+def build_truth(problem: ConservationProblem, params: np.ndarray, n_t: int, n_x: int,
                 *, seed: int = 0, profile: str = "", times: np.ndarray | None = None) -> xr.Dataset:
     """Exact solution of every test function on the uniform evaluation grid (endpoints included).
 
@@ -147,7 +147,7 @@ def build_truth(problem: GPMEProblem, params: np.ndarray, n_t: int, n_x: int,
     return ds
 
 
-def _common_attrs(problem: GPMEProblem, seed: int, profile: str) -> dict:
+def _common_attrs(problem: ConservationProblem, seed: int, profile: str) -> dict:
     return {
         "experiment": problem.name,
         "param_name": problem.param_name,
@@ -176,7 +176,7 @@ def write_experiment_data(
     ``data_settings``: n_train, n_valid, n_test_per_value, n_context_*, n_target_*, grid_nt, grid_nx.
     """
     from pcml.data.netcdf import write_netcdf
-    from pcml.problems.gpme import get_problem
+    from pcml.problems.registry import get_problem
 
     problem = get_problem(experiment)
     points = PointSettings(**{k: int(data_settings[k]) for k in

@@ -16,7 +16,7 @@ import xarray as xr
 
 from pcml.data.gpme_datasets import build_truth
 from pcml.data.netcdf import write_netcdf
-from pcml.problems.gpme import get_problem
+from pcml.problems.registry import get_problem
 
 REQUIRED = ("input_contexts", "output_contexts", "input_targets", "output_targets")
 

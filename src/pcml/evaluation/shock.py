@@ -18,7 +18,7 @@ import xarray as xr
 
 from pcml import seeding
 from pcml.data.netcdf import read_netcdf, write_csv
-from pcml.problems.gpme import get_problem
+from pcml.problems.registry import get_problem
 
 FULL_COVARIANCE = ("probconserv_anp", "probconserv_anp_wdiff")
 JITTER = 1e-8

@@ -2,64 +2,25 @@
 
 u_t = d/dx (k(u) du/dx) on x in [x0, x1], t in [t0, t1]; ProbConserv spec §2.1-2.3.
 Each problem gives the exact solution u(t, x; p), the exact mass U(t; p) = int u dx and,
-where it has one, the exact front position. Everything is numpy float64.
+where it has one, the exact front position. Everything is numpy float64. The experiments are
+registered in ``pcml.problems.registry``.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 from scipy.optimize import brentq
 from scipy.special import erf
 
-
-@dataclass(frozen=True)
-class GPMEProblem:
-    """Base class: a one-parameter family of exact GPME solutions.
-
-    Attributes:
-        name: experiment key (``diffusion``, ``pme``, ``stefan``).
-        param_name: name of the PDE parameter, used as the netCDF coordinate name.
-        param_long_name: human-readable parameter name (for plots and captions).
-        x_range: spatial domain (x0, x1).
-        t_range: time domain (t0, t1).
-    """
-
-    name: str
-    param_name: str
-    param_long_name: str
-    x_range: tuple[float, float]
-    t_range: tuple[float, float]
-    param_bounds: tuple[float, float] = field(default=(-math.inf, math.inf))
-
-    def check_param(self, param: float) -> float:
-        """Return ``param`` as a float, or raise ValueError if outside the valid bounds."""
-        p = float(param)
-        lo, hi = self.param_bounds
-        if not (lo < p < hi) or not math.isfinite(p):
-            raise ValueError(
-                f"{self.name}: parameter {self.param_name}={p} is outside its valid range ({lo}, {hi})"
-            )
-        return p
-
-    def solution(self, t: np.ndarray, x: np.ndarray, param: float) -> np.ndarray:
-        """Exact u(t, x); ``t`` and ``x`` broadcast together. Returns float64 array."""
-        raise NotImplementedError
-
-    def mass(self, t: np.ndarray, param: float) -> np.ndarray:
-        """Exact U(t) = int_{x0}^{x1} u(t, x) dx, same shape as ``t``."""
-        raise NotImplementedError
-
-    def front_position(self, t: np.ndarray, param: float) -> np.ndarray | None:
-        """Exact front (shock) position x*(t), or None if the solution has no front."""
-        return None
+from pcml.problems.base import ConservationProblem
 
 
 @dataclass(frozen=True)
-class Diffusion(GPMEProblem):
+class Diffusion(ConservationProblem):
     """Heat equation u_t = k u_xx on [0, 2pi], periodic; u = exp(-k t) sin(x) (spec §2.1).
 
     The mass is 0 for all t (zero net flux). The original code's spectral/interpolation
@@ -84,7 +45,7 @@ class Diffusion(GPMEProblem):
 
 
 @dataclass(frozen=True)
-class PorousMedium(GPMEProblem):
+class PorousMedium(ConservationProblem):
     """PME u_t = (u^m u_x)_x on [0, 1]; u = (m max(t - x, 0))^(1/m) (spec §2.2).
 
     Front at x* = t; U(t) = m^(1 + 1/m) t^(1 + 1/m) / (m + 1) for t <= 1.
@@ -132,7 +93,7 @@ def stefan_constants(u_star: float, k_max: float = 1.0) -> tuple[float, float, f
 
 
 @dataclass(frozen=True)
-class Stefan(GPMEProblem):
+class Stefan(ConservationProblem):
     """Stefan problem, k(u) = 1[u >= u*], on [0, 1] x [0, 0.1] (spec §2.3, §9.6).
 
     u = 1 - c1 erf(x / (2 sqrt(t))) for x <= alpha sqrt(t), else 0; u(t, 0) = 1 and
@@ -170,12 +131,4 @@ class Stefan(GPMEProblem):
         return alpha * np.sqrt(np.asarray(t, float))
 
 
-PROBLEMS: dict[str, GPMEProblem] = {p.name: p for p in (Diffusion(), PorousMedium(), Stefan())}
-
-
-def get_problem(name: str) -> GPMEProblem:
-    """Return the registered problem called ``name``; ValueError naming the known ones otherwise."""
-    try:
-        return PROBLEMS[name]
-    except KeyError:
-        raise ValueError(f"unknown ProbConserv problem {name!r}; known: {sorted(PROBLEMS)}") from None
+GPME_PROBLEMS: tuple[ConservationProblem, ...] = (Diffusion(), PorousMedium(), Stefan())
