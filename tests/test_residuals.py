@@ -72,3 +72,14 @@ def test_softc_objective_is_the_anp_loss_plus_the_weighted_mean_squared_residual
         r = get_residual("pme")(mu, x_t, data["param"])
         torch.testing.assert_close(soft, base + lam * torch.mean(r**2), rtol=1e-5, atol=1e-5)
         assert float(soft - base) > 0
+
+
+def test_advection_broadcast_residual_is_the_originals_every_beta_on_every_function():
+    x_t = points((0.0, 1.0), (0.0, 1.0))
+    beta = torch.tensor([1.0, 3.0], dtype=torch.float64)
+    mu = torch.stack([torch.sin(x_t[0, :, 1] - 1.0 * x_t[0, :, 0]), torch.sin(x_t[1, :, 1] - 3.0 * x_t[1, :, 0])])
+    broadcast = get_residual("advection_broadcast")(mu, x_t, beta)
+    assert broadcast.shape == (2, 2, 50)
+    own = get_residual("advection")(mu, x_t, beta)
+    torch.testing.assert_close(torch.diagonal(broadcast, dim1=0, dim2=1).T, own)  # b == b': its own beta
+    assert float(own.abs().max()) < 1e-10 and float(broadcast[0, 1].abs().max()) > 0.1  # beta 1 on the beta-3 function

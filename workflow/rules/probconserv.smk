@@ -72,7 +72,10 @@ def pc_caption(experiment):
     return (
         f"Profile {PROFILE}; data seed {config['data_seed']}; training seeds {pc_seeds(experiment)}; S = {inf['n_draws']} latent draws; "
         f"inference_dropout = {str(inf['inference_dropout']).lower()}; "
-        f"ProbConserv-ANP sigma_G^2 = {inf['sigma_g2']}. " + paper_deviations("probconserv")
+        f"ProbConserv-ANP sigma_G^2 = {inf['sigma_g2']}. "
+        + (f"SoftC-ANP's advection residual: {'the original broadcast over every beta of the batch (spec §9.10)' if PC['softc']['advection_penalty_broadcast'] else 'each function with its own beta (the original broadcasts, spec §9.10)'}. "
+           if experiment == "advection" and PC_SOFTC else "")
+        + paper_deviations("probconserv")
     )
 
 
@@ -111,7 +114,8 @@ rule train_model:
     params:
         model_name="anp",  # SoftC-ANP is the same network with a penalty in its loss
         model_kwargs=lambda w: {"num_hidden": PC["anp"]["num_hidden"]},
-        penalty=lambda w: {"experiment": w.experiment, "lambda": SOFTC_LAMBDA[w.family]} if w.family != "anp" else None,
+        penalty=lambda w: {"experiment": w.experiment, "lambda": SOFTC_LAMBDA[w.family],
+                           "advection_broadcast": PC["softc"]["advection_penalty_broadcast"]} if w.family != "anp" else None,
         train=lambda w: {
             "epochs": PC["anp"]["epochs"],
             "batch_size": PC["anp"]["batch_size"],
@@ -121,7 +125,7 @@ rule train_model:
         },
         work_dir=lambda w: f"{PC_DIR}/{w.experiment}/seed{w.seed}/checkpoints/{w.family}-"
         + settings_hash(PC["anp"], PC["data"], PC["problems"][w.experiment], config["data_seed"], int(w.seed),
-                        *([SOFTC_LAMBDA[w.family]] if w.family != "anp" else [])),
+                        *([SOFTC_LAMBDA[w.family], PC["softc"]["advection_penalty_broadcast"]] if w.family != "anp" else [])),
         device=config["device"],
     log:
         f"{LOGS}/probconserv/{{experiment}}/seed{{seed}}/train_{{family}}.log",

@@ -94,8 +94,9 @@ def train_anp(
 ) -> None:
     """Train ``model_name`` (from the registry) and write the selected weights and history.
 
-    ``penalty``: SoftC-ANP's PDE penalty, {"experiment": name of the residual, "lambda": > 0}; the
-    validation loss stays the ANP loss (spec §4.2).
+    ``penalty``: SoftC-ANP's PDE penalty, {"experiment": name of the residual, "lambda": > 0,
+    optionally "advection_broadcast": the original's broadcast residual, spec §9.10}; the validation
+    loss stays the ANP loss (spec §4.2).
 
     ``out_model``: a torch file {"model": name, "model_kwargs": ..., "state_dict": ...};
     ``out_history``: CSV with epoch, step, train_loss, val_loss. Both written atomically and
@@ -111,7 +112,10 @@ def train_anp(
         lam = float(penalty["lambda"])
         if not lam > 0:
             raise ValueError(f"SoftC penalty lambda must be > 0, got {lam}")
-        residual = get_residual(penalty["experiment"])
+        name = penalty["experiment"]
+        if name == "advection" and penalty.get("advection_broadcast", False):
+            name = "advection_broadcast"  # the original code's broadcast (spec §9.10)
+        residual = get_residual(name)
         split = read_netcdf(train_path, SPLIT_VARIABLES)
         train["param"] = torch.as_tensor(split[split.attrs["param_name"]].values, dtype=torch.float32, device=dev)
         step_loss = lambda m, idx, g: softc_objective(m, train, idx.to(dev), g, residual, lam)  # noqa: E731

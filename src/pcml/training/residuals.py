@@ -8,7 +8,8 @@ name; each takes (mu (B, N), x_t (B, N, 2) with requires_grad, param (B,)) and r
 - pme:       r = mu_t - d/dx (relu(mu)^m mu_x);
 - stefan:    r = mu_t - d/dx (1[mu >= u*] mu_x) (the indicator has zero derivative, so the
              second term is 1[mu >= u*] mu_xx, spec §4.2);
-- advection: r = mu_t + beta mu_x;
+- advection: r = mu_t + beta mu_x; "advection_broadcast" is the original code's version (spec
+             §9.10): every function's residual is evaluated with every beta of the batch, r (B, B, N);
 - burgers:   r = mu_t + mu mu_x.
 """
 
@@ -70,6 +71,13 @@ def stefan_residual(mu: torch.Tensor, x_t: torch.Tensor, u_star: torch.Tensor) -
 def advection_residual(mu: torch.Tensor, x_t: torch.Tensor, beta: torch.Tensor) -> torch.Tensor:
     mu_t, mu_x = _gradient(mu, x_t)
     return mu_t + beta[:, None].to(mu.dtype) * mu_x
+
+
+@register_residual("advection_broadcast")
+def advection_residual_broadcast(mu: torch.Tensor, x_t: torch.Tensor, beta: torch.Tensor) -> torch.Tensor:
+    """The original's broadcast (spec §9.10): r[b, b', n] = mu_t[b', n] + beta_b mu_x[b', n], (B, B, N)."""
+    mu_t, mu_x = _gradient(mu, x_t)
+    return mu_t[None] + beta[:, None, None].to(mu.dtype) * mu_x[None]
 
 
 @register_residual("burgers")
