@@ -60,7 +60,7 @@ def method_covariance(method: str, sd: np.ndarray, full: xr.Dataset | None, f: i
 def sample_shocks(truth: xr.Dataset, predictions: dict[str, xr.Dataset], posterior: xr.Dataset, *,
                   t_star: float, f_id: int, n_samples: int, diagonal: str, mapping: str,
                   seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Sampled positions (method, param, sample, position, true_front) and their summary.
+    """Sampled positions (method, param_name, param, sample, position, true_front) and their summary.
 
     The summary is in the metrics.csv format: method, param_name, param, t, metric, mean, sd, se, n
     with metrics shock_offset (positions minus the true front), shock_position and true_front.
@@ -81,7 +81,8 @@ def sample_shocks(truth: xr.Dataset, predictions: dict[str, xr.Dataset], posteri
             cov = method_covariance(method, pred["sd"].values[f, j], posterior, f, diagonal)
             rng = np.random.default_rng(seeding.derive_seed(seed, "shock", experiment, method, f))
             pos = shock_positions(sample_gaussian(mean, cov, n_samples, rng), x, mapping)
-            rows.append(pd.DataFrame({"method": method, "param": float(value), "sample": np.arange(n_samples),
+            rows.append(pd.DataFrame({"method": method, "param_name": param_name, "param": float(value),
+                                      "sample": np.arange(n_samples),
                                       "position": pos, "true_front": true_front}))
             offset = pos - true_front
             for metric, values in (("shock_offset", offset), ("shock_position", pos)):

@@ -13,14 +13,15 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from pcml.outputs.figures import save_figure  # noqa: E402
-from pcml.outputs.style import colour, display_name, ordered, plot_rc, write_text_atomic  # noqa: E402
+from pcml.outputs.style import colour, display_name, ordered, param_label, plot_rc, write_text_atomic  # noqa: E402
 
 BINS = 15
 
 
-def shock_histogram_figure(positions: pd.DataFrame, param_name: str = "param"):
+def shock_histogram_figure(positions: pd.DataFrame):
     """Rows: parameter values; columns: methods (papers' order); 15-bin histograms, true front as a line."""
     methods = ordered(positions["method"].unique())
+    param_name = str(positions["param_name"].iloc[0]) if "param_name" in positions else "param"
     params = np.unique(positions["param"].to_numpy(float))
     lo, hi = positions["position"].min(), positions["position"].max()
     lo, hi = min(lo, positions["true_front"].min()), max(hi, positions["true_front"].max())
@@ -37,7 +38,7 @@ def shock_histogram_figure(positions: pd.DataFrame, param_name: str = "param"):
                 if r == 0:
                     ax.set_title(display_name(method), fontsize=8)
                 if c == 0:
-                    ax.set_ylabel(f"{param_name} = {value:g}\nCount")
+                    ax.set_ylabel(f"{param_label(param_name, value)}\nCount")
                 if r == len(params) - 1:
                     ax.set_xlabel("Shock position")
         axes[0][-1].legend(fontsize=7, loc="upper right")
