@@ -133,7 +133,7 @@ def train_anp(
         work_dir=work_dir,
         device=dev,
         progress=progress,
-        description=f"{label} {model_name}".strip(),
+        description=label or model_name,
     )
     write_csv(pd.DataFrame(history), out_history)
     save_model(out_model, model_name, model_kwargs, state, n_params=n_params)
