@@ -114,7 +114,7 @@ def test_smoke_dag_builds_the_hyperbolic_tables_at_both_times(smoke_run, experim
         reproduced = table[table.source == "reproduced"]
         assert np.allclose(reproduced.t, t), (name, sorted(set(reproduced.t)))
         assert set(reproduced.param_name) == {param_name} and sorted(set(reproduced.param)) == [1.0, 3.0]
-        assert set(reproduced.method) == {"anp", "hardc_anp", "probconserv_anp"}
+        assert set(reproduced.method) == {"anp", "softc_anp", "hardc_anp", "probconserv_anp", "probconserv_anp_wdiff"}
         assert set(reproduced.metric) == {"ce", "ll", "mse"}
         caption = (tables / f"{name}.md").read_text().splitlines()[0]
         assert f"ProbConserv {experiment}: CE, LL and MSE at t" in caption and "Profile 'smoke' departs" in caption
