@@ -36,6 +36,8 @@ def expected_targets(profile: str) -> list[str]:
         cfg["probconserv"]["softc"].update(overlay.get("probconserv", {}).get("softc", {}))
     for exp in cfg["probconserv"]["softc"]["lambda_sweep"]["experiments"]:  # the SoftC lambda ablation
         files += [f"{res}/tables/probconserv_{exp}_lambda.{ext}" for ext in ("csv", "md", "tex")]
+    files += [f"{res}/tables/probconserv_main.{ext}" for ext in ("csv", "md")]  # the combined main-text table
+    files += [f"{fig}/probconserv/gpme_exact_solutions.{ext}" for ext in ("png", "pdf", "caption.txt")]  # F-GPME
     for exp in cfg["probconserv"]["shock"]["experiments"]:  # the shock-position histograms (F-STEF-2)
         files += [f"{fig}/probconserv/{exp}_shock_positions.{ext}" for ext in ("png", "pdf", "caption.txt")]
     for exp in cfg["probconserv"]["sigma_g_sweep_experiments"]:  # the sigma_G sweep (F-PME-4 and its table)
@@ -79,6 +81,7 @@ def test_out_of_range_value_stops_with_its_name(workdir):
     ("probconserv:\n  inference: {sigma_g_precisions: [1.0, 0.0]}\n", "probconserv.inference.sigma_g_precisions"),
     ("probconserv:\n  inference: {wdiff_alpha: 1.0}\n", "probconserv.inference.wdiff_alpha"),
     ("probconserv:\n  sigma_g_sweep_experiments: [heat]\n", "probconserv.sigma_g_sweep_experiments"),
+    ("probconserv:\n  combined_table: {pme: 2.0}\n", "probconserv.combined_table.pme"),
 ])
 def test_bad_probconserv_method_settings_stop_with_their_key(workdir, overlay, key):
     bad = workdir / "bad_method.yaml"

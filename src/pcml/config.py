@@ -85,6 +85,10 @@ def check_probconserv(cfg: Mapping[str, Any]) -> None:
         if any(np.isclose(t, settings["t_star"]) for t in settings.get("t_extra", [])):
             raise ConfigError(f"{key}.t_extra = {settings['t_extra']} repeats t_star = {settings['t_star']} "
                               "(its table is probconserv_<experiment>.*)")
+    for name, value in cfg.get("combined_table", {}).items():
+        if name in cfg["experiments"] and not np.any(np.isclose(cfg["problems"][name]["test_values"], value)):
+            raise ConfigError(f"probconserv.combined_table.{name} = {value} is not one of the test values "
+                              f"{cfg['problems'][name]['test_values']}")
     shock = cfg["shock"]
     for name in shock["experiments"]:
         problem, values = get_problem(name), cfg["problems"].get(name, {}).get("test_values", [])

@@ -21,6 +21,7 @@ PC_METHODS = (["softc_anp"] if PC_SOFTC else []) + PC_ANP_METHODS  # every row o
 PC_FIGURES = [name for name, fig in PC["figures"].items() if fig["experiment"] in PC["experiments"]]
 PC_SWEEP = [e for e in PC.get("sigma_g_sweep_experiments", []) if e in PC["experiments"]]  # sigma_G sweep outputs
 PC_SWEEP_FIGURES = ["cons", "mse", "ll"]  # CE^2, MSE, LL against the precision (F-PME-4)
+PC_COMBINED = {e: v for e, v in PC.get("combined_table", {}).items() if e in PC["experiments"]}
 PC_SHOCK = [e for e in PC["shock"]["experiments"] if e in PC["experiments"]]  # the shock-position task
 def pc_seeds(experiment):
     """Training seeds of an experiment: probconserv.experiment_seeds overrides probconserv.seeds."""
@@ -495,6 +496,60 @@ rule plot_shock_histograms:
         "../scripts/plot_shock_histograms.py"
 
 
+rule make_combined_table:
+    input:
+        tables=[f"{RESULTS}/tables/probconserv_{e}.csv" for e in PC_COMBINED],
+    output:
+        csv=report(f"{RESULTS}/tables/probconserv_main.csv", caption="../report/caption.rst",
+                   category="2. ProbConserv", subcategory="combined", labels={"output": "main-text table"}),
+        md=f"{RESULTS}/tables/probconserv_main.md",
+    params:
+        params=PC_COMBINED,
+        caption=(
+            "ProbConserv combined main-text table (spec §6.6; its layout is recalled, unverified): CE, LL and MSE of "
+            "each experiment at its table time and representative value "
+            + ", ".join(f"{e} {v:g}" for e, v in PC_COMBINED.items())
+            + "; the numbers of the per-experiment tables, whose captions give the seeds and settings. "
+            + paper_deviations("probconserv")
+        ),
+    log:
+        f"{LOGS}/tables/probconserv_main.log",
+    benchmark:
+        f"{BENCHMARKS}/tables/probconserv_main.tsv"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    message:
+        "ProbConserv: combined main-text table"
+    script:
+        "../scripts/make_combined_table.py"
+
+
+rule plot_exact_solutions:
+    output:
+        png=report(f"{FIGURES}/probconserv/gpme_exact_solutions.png", caption="../report/caption.rst",
+                   category="2. ProbConserv", subcategory="problems", labels={"output": "figure", "name": "F-GPME"}),
+        pdf=f"{FIGURES}/probconserv/gpme_exact_solutions.pdf",
+        caption=f"{FIGURES}/probconserv/gpme_exact_solutions.caption.txt",
+    params:
+        caption=("F-GPME (ProbConserv appendix figure, spec §7.1): exact solutions of the GPME family at five times: "
+                 "easy, diffusion (k = 1); medium, PME (m = 3; the paper's m is not known, the spec's choice); hard, "
+                 "Stefan (u* = 0.6; likewise), from the closed forms of pcml.problems (no data, no model)."),
+    log:
+        f"{LOGS}/figures/probconserv_gpme_exact_solutions.log",
+    benchmark:
+        f"{BENCHMARKS}/figures/probconserv_gpme_exact_solutions.tsv"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    message:
+        "ProbConserv: exact solutions of the GPME problems (F-GPME)"
+    script:
+        "../scripts/plot_exact_solutions.py"
+
+
 rule probconserv:
     input:
         tables=[f"{RESULTS}/tables/probconserv_{e}{at}.{ext}" for e in PC["experiments"] for at in pc_table_times(e)
@@ -502,6 +557,8 @@ rule probconserv:
         figures=expand(f"{FIGURES}/probconserv/{{figure}}.{{ext}}", figure=PC_FIGURES, ext=["png", "pdf", "caption.txt"]),
         sweep_tables=expand(f"{RESULTS}/tables/probconserv_{{experiment}}_sigma_g.{{ext}}", experiment=PC_SWEEP,
                             ext=["csv", "md", "tex"]),
+        combined=expand(f"{RESULTS}/tables/probconserv_main.{{ext}}", ext=["csv", "md"] if PC_COMBINED else []),
+        exact_solutions=expand(f"{FIGURES}/probconserv/gpme_exact_solutions.{{ext}}", ext=["png", "pdf", "caption.txt"]),
         shock_figures=expand(f"{FIGURES}/probconserv/{{experiment}}_shock_positions.{{ext}}", experiment=PC_SHOCK,
                              ext=["png", "pdf", "caption.txt"]),
         lambda_tables=expand(f"{RESULTS}/tables/probconserv_{{experiment}}_lambda.{{ext}}", experiment=PC_LAMBDA_SWEEP,
