@@ -82,6 +82,8 @@ def test_out_of_range_value_stops_with_its_name(workdir):
     ("probconserv:\n  inference: {wdiff_alpha: 1.0}\n", "probconserv.inference.wdiff_alpha"),
     ("probconserv:\n  sigma_g_sweep_experiments: [heat]\n", "probconserv.sigma_g_sweep_experiments"),
     ("probconserv:\n  combined_table: {pme: 2.0}\n", "probconserv.combined_table.pme"),
+    ("probconserv:\n  problems:\n    pme: {faithful_artifacts: true, train_range: [1.0, 6.0], test_values: [1.0], t_star: 0.5}\n",
+     "probconserv.problems.pme.faithful_artifacts"),
 ])
 def test_bad_probconserv_method_settings_stop_with_their_key(workdir, overlay, key):
     bad = workdir / "bad_method.yaml"

@@ -65,6 +65,8 @@ def check_probconserv(cfg: Mapping[str, Any]) -> None:
             raise ConfigError(f"{key} is missing: experiment {name!r} is listed in probconserv.experiments")
         problem = get_problem(name)
         settings = cfg["problems"][name]
+        if settings.get("faithful_artifacts") and name != "diffusion":
+            raise ConfigError(f"{key}.faithful_artifacts: the original's data artefacts exist for diffusion only")
         lo, hi = settings["train_range"]
         if not lo <= hi:
             raise ConfigError(f"{key}.train_range = {[lo, hi]} is empty (first value must be <= second)")

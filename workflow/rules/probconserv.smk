@@ -74,6 +74,8 @@ def pc_caption(experiment):
         f"Profile {PROFILE}; data seed {config['data_seed']}; training seeds {pc_seeds(experiment)}; S = {inf['n_draws']} latent draws; "
         f"inference_dropout = {str(inf['inference_dropout']).lower()}; "
         f"ProbConserv-ANP sigma_G^2 = {inf['sigma_g2']}. "
+        + ((f"Heat data: {'the original code' + chr(39) + 's artefacts, time-warped training/context values and the sin(511x/512) truth (spec §9.1-9.2; problems.diffusion.faithful_artifacts)' if PC['problems']['diffusion'].get('faithful_artifacts') else 'the exact e^(-kt) sin(x) everywhere (the original warps times and uses sin(511x/512), spec §9.1-9.2)'}; the paper's row comes from the original's data. ")
+           if experiment == "diffusion" else "")
         + (f"SoftC-ANP's advection residual: {'the original broadcast over every beta of the batch (spec §9.10)' if PC['softc']['advection_penalty_broadcast'] else 'each function with its own beta (the original broadcasts, spec §9.10)'}. "
            if experiment == "advection" and PC_SOFTC else "")
         + paper_deviations("probconserv")

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import xarray as xr
 
+from pcml.data.heat_artifacts import heat_points, heat_truth
 from pcml.data.sampling import sample_parameters, sample_points, test_parameters
 from pcml.problems.base import ConservationProblem
 
@@ -70,8 +71,12 @@ def build_split(
     points: PointSettings = PointSettings(),
     seed: int = 0,
     profile: str = "",
+    heat_artifacts: bool = False,
 ) -> xr.Dataset:
     """Sample ``n_functions`` functions of ``problem`` with their context and target points.
+
+    ``heat_artifacts`` (diffusion only): the original code's values, time warp and 511/512 factor
+    (``pcml.data.heat_artifacts``, spec §9.1-9.2), instead of the exact solution.
 
     Returns a Dataset with dims (function, context) and (function, target): variables
     ``t_context``, ``x_context``, ``u_context``, ``t_target``, ``x_target``, ``u_target``
@@ -92,10 +97,16 @@ def build_split(
                                points.n_target_t, points.n_target_x, stratified_t=False)
         arrays["t_context"][f], arrays["x_context"][f] = tc, xc
         arrays["t_target"][f], arrays["x_target"][f] = tt, xt
-    u_context = np.stack([problem.solution(arrays["t_context"][f], arrays["x_context"][f], p)
-                          for f, p in enumerate(params)])
-    u_target = np.stack([problem.solution(arrays["t_target"][f], arrays["x_target"][f], p)
-                         for f, p in enumerate(params)])
+    if heat_artifacts:
+        u_context = np.stack([heat_points(arrays["t_context"][f], arrays["x_context"][f], p,
+                                          points.n_context_t, points.n_context_x) for f, p in enumerate(params)])
+        u_target = np.stack([heat_points(arrays["t_target"][f], arrays["x_target"][f], p,
+                                         points.n_target_t, points.n_target_x) for f, p in enumerate(params)])
+    else:
+        u_context = np.stack([problem.solution(arrays["t_context"][f], arrays["x_context"][f], p)
+                              for f, p in enumerate(params)])
+        u_target = np.stack([problem.solution(arrays["t_target"][f], arrays["x_target"][f], p)
+                             for f, p in enumerate(params)])
     ds = xr.Dataset(
         {
             "t_context": (("function", "context"), arrays["t_context"], {"long_name": "context time"}),
@@ -112,24 +123,28 @@ def build_split(
     )
     ds.attrs.update(_common_attrs(problem, seed, profile))
     ds.attrs.update(split=split, train_range=list(train_range), test_values=list(test_values),
+                    heat_artifacts=int(heat_artifacts),
                     **{k: int(v) for k, v in asdict(points).items()})
     return ds
 
 
 def build_truth(problem: ConservationProblem, params: np.ndarray, n_t: int, n_x: int,
-                *, seed: int = 0, profile: str = "", times: np.ndarray | None = None) -> xr.Dataset:
+                *, seed: int = 0, profile: str = "", times: np.ndarray | None = None,
+                heat_artifacts: bool = False) -> xr.Dataset:
     """Exact solution of every test function on the uniform evaluation grid (endpoints included).
 
     Returns a Dataset with ``u`` (function, t, x), ``mass`` (function, t) = exact U(t), the
     grid coordinates ``t`` (n_t,), ``x`` (n_x,) and the parameter coordinate over ``function``.
     ``times``, if given, replaces the uniform time grid (e.g. only the time of interest).
+    ``heat_artifacts`` (diffusion): u is the original's e^{-kt} sin(511 x/512); the mass stays the exact 0.
     """
     if n_x < 2 or (times is None and n_t < 2):
         raise ValueError(f"evaluation grid needs n_t, n_x >= 2, got {n_t}, {n_x}")
     t = np.linspace(*problem.t_range, n_t) if times is None else np.asarray(times, float)
     x = np.linspace(*problem.x_range, n_x)
     params = np.asarray(params, float)
-    u = np.stack([problem.solution(t[:, None], x[None, :], p) for p in params])
+    solution = (lambda tt, xx, p: heat_truth(tt, xx, p)) if heat_artifacts else problem.solution
+    u = np.stack([solution(t[:, None], x[None, :], p) for p in params])
     mass = np.stack([problem.mass(t, p) for p in params])
     ds = xr.Dataset(
         {
@@ -144,6 +159,7 @@ def build_truth(problem: ConservationProblem, params: np.ndarray, n_t: int, n_x:
         },
     )
     ds.attrs.update(_common_attrs(problem, seed, profile))
+    ds.attrs["heat_artifacts"] = int(heat_artifacts)
     return ds
 
 
@@ -179,6 +195,9 @@ def write_experiment_data(
     from pcml.problems.registry import get_problem
 
     problem = get_problem(experiment)
+    artifacts = bool(problem_settings.get("faithful_artifacts", False))
+    if artifacts and experiment != "diffusion":
+        raise ValueError(f"faithful_artifacts exists for diffusion only, not {experiment!r}")
     points = PointSettings(**{k: int(data_settings[k]) for k in
                               ("n_context_t", "n_context_x", "n_target_t", "n_target_x")})
     test_values = [float(v) for v in problem_settings["test_values"]]
@@ -187,9 +206,11 @@ def write_experiment_data(
     outputs = {"train": out_train, "valid": out_valid, "test": out_test}
     for split, path in outputs.items():
         ds = build_split(problem, split, int(sizes[split]), train_range=tuple(problem_settings["train_range"]),
-                         test_values=test_values, points=points, seed=seed, profile=profile)
+                         test_values=test_values, points=points, seed=seed, profile=profile,
+                         heat_artifacts=artifacts)
         write_netcdf(ds, path)
         if split == "test":
             truth = build_truth(problem, ds[problem.param_name].values, int(data_settings["grid_nt"]),
-                                int(data_settings["grid_nx"]), seed=seed, profile=profile)
+                                int(data_settings["grid_nx"]), seed=seed, profile=profile,
+                                heat_artifacts=artifacts)
             write_netcdf(truth, out_truth)
