@@ -21,6 +21,7 @@ except ConfigError as exc:
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/probconserv.smk"
+include: "workflow/rules/probconserv_extras.smk"
 include: "workflow/rules/released.smk"
 include: "workflow/rules/boon.smk"
 include: "workflow/rules/scorecard.smk"
