@@ -158,7 +158,7 @@ rule apply_constraint:
         methods=PC_ANP_METHODS,
         shock_f_id=PC["shock"]["f_id"],
         inference={k: v for k, v in PC["inference"].items() if k != "methods"},
-        sweep_t=lambda w: PC["problems"][w.experiment]["t_star"],
+        t_star=lambda w: PC["problems"][w.experiment]["t_star"],
         seed=lambda w: int(w.seed),
         device=config["device"],
     log:

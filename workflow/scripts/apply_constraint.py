@@ -11,6 +11,7 @@ with job_logging(snakemake.log[0]):
         InferenceSettings(seed=snakemake.params.seed, **snakemake.params.inference),
         device=snakemake.params.device,
         threads=snakemake.threads,
-        sweep=(snakemake.params.sweep_t, snakemake.output.sweep),
+        t_star=snakemake.params.t_star,
+        sweep_path=snakemake.output.sweep,
         posterior=(snakemake.params.shock_f_id, snakemake.output.posterior),
     )

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
-import pandas as pd
 import torch
 import xarray as xr
 from tqdm.auto import tqdm
@@ -101,19 +100,19 @@ def predict_functions(
     methods: list[str],
     settings: InferenceSettings,
     progress: bool = True,
-    sweep_t: float | None = None,
+    t_star: float | None = None,
     posterior_functions: tuple[int, ...] = (),
 ) -> dict[str, xr.Dataset]:
     """Predict every test function on the grid of ``truth`` for every method in ``methods``.
 
     ``contexts``: x_context (F, Nc, 2) and y_context (F, Nc, 1) on the model's device.
     ``truth``: Dataset with coords t (n_t,), x (n_x,) and ``mass`` (F, n_t) = b of the constraint.
-    Returns {method: Dataset with mean, sd (function, t, x), float64}; with ``sweep_t`` (a grid
-    time) and ``settings.sigma_g_precisions`` also "sigma_g_sweep": mean, sd (precision, function,
-    x) of ProbConserv-ANP at t = sweep_t for each precision, from the same draws; with ``sweep_t``
-    and ``posterior_functions`` also "posterior_tstar": cov (method, function, x, x2), the full
-    posterior covariance at t = sweep_t (mean over draws) of ProbConserv-ANP and its w/diff variant
-    for those functions (the shock-position task samples from it).
+    Returns {method: Dataset with mean, sd (function, t, x), float64}; with ``t_star`` (a grid time)
+    and ``settings.sigma_g_precisions`` also "sigma_g_sweep": mean, sd (precision, function, x) of
+    ProbConserv-ANP at t* for each precision, from the same draws; with ``t_star`` also
+    "posterior_tstar": cov (method, function, x, x2), the full posterior covariance at t* (mean
+    over draws) of ProbConserv-ANP and its w/diff variant for ``posterior_functions`` (the
+    shock-position task samples from it).
     """
     check_methods(methods)
     device = next(model.parameters()).device
@@ -123,10 +122,11 @@ def predict_functions(
     n_f, n_t, n_x, n_s = truth.sizes["function"], len(t), len(x), settings.n_draws
     slices_per_pass = max(1, settings.max_points_per_pass // (n_s * n_x))
     out = {m: {"mean": np.empty((n_f, n_t, n_x)), "sd": np.empty((n_f, n_t, n_x))} for m in methods}
-    sweep = _sweep_arrays(settings, sweep_t, t, n_f, n_x)
+    j = None if t_star is None else _time_index(t, t_star)
+    n_p = len(settings.sigma_g_precisions)
+    sweep = {"mean": np.empty((n_p, n_f, n_x)), "sd": np.empty((n_p, n_f, n_x))} if j is not None and n_p else None
     full_methods = [m for m in ("probconserv_anp", "probconserv_anp_wdiff") if m in methods]
-    posterior = {} if sweep_t is None else {(m, f): None for m in full_methods for f in posterior_functions}
-    t_index = _time_index(t, sweep_t) if sweep_t is not None else None
+    posterior = {}  # (method, function) -> covariance at t*
     model.train(settings.inference_dropout)
     identity = str(truth.attrs.get("experiment", ""))
     options = {"sigma_g2": settings.sigma_g2, "wdiff_alpha": settings.wdiff_alpha}
@@ -159,21 +159,19 @@ def predict_functions(
             for m in methods:  # every method post-processes the same per-draw moments
                 mean, v = aggregate_draws(*POST_PROCESSORS[m](mu, var, w, b_f, options))
                 out[m]["mean"][f], out[m]["sd"][f] = mean, np.sqrt(v)
-            for m, g in posterior:
-                if g == f:
-                    posterior[(m, f)] = full_posterior_covariance(m, mu[:, t_index], var[:, t_index], w,
-                                                                  b_f[t_index], options)
+            if j is not None and f in posterior_functions:
+                for m in full_methods:
+                    posterior[(m, f)] = full_posterior_covariance(m, mu[:, j], var[:, j], w, b_f[j], options)
             if sweep is not None:
-                j = sweep["t_index"]
                 for k, precision in enumerate(settings.sigma_g_precisions):
                     mean, v = aggregate_draws(*probconserv_update(mu[:, j], var[:, j], w, b_f[j], 1.0 / precision))
                     sweep["mean"][k, f], sweep["sd"][k, f] = mean, np.sqrt(v)
     bar.close()
     result = {m: _prediction_dataset(out[m]["mean"], out[m]["sd"], truth, m, settings) for m in methods}
     if sweep is not None:
-        result["sigma_g_sweep"] = _sweep_dataset(sweep, truth, settings)
-    if sweep_t is not None:
-        result["posterior_tstar"] = _posterior_dataset(posterior, full_methods, posterior_functions, truth, t_index)
+        result["sigma_g_sweep"] = _sweep_dataset(sweep, truth, settings, j)
+    if j is not None:
+        result["posterior_tstar"] = _posterior_dataset(posterior, full_methods, posterior_functions, truth, j)
     return result
 
 
@@ -221,15 +219,6 @@ def _posterior_dataset(posterior: dict, methods: list[str], functions: tuple[int
     return ds
 
 
-def _sweep_arrays(settings: InferenceSettings, sweep_t: float | None, t: np.ndarray, n_f: int,
-                  n_x: int) -> dict | None:
-    """Buffers of the sigma_G sweep, or None without a sweep time or precisions."""
-    if sweep_t is None or not settings.sigma_g_precisions:
-        return None
-    shape = (len(settings.sigma_g_precisions), n_f, n_x)
-    return {"t_index": _time_index(t, sweep_t), "mean": np.empty(shape), "sd": np.empty(shape)}
-
-
 def _prediction_dataset(mean: np.ndarray, sd: np.ndarray, truth: xr.Dataset, method: str,
                         settings: InferenceSettings) -> xr.Dataset:
     """predictions/<method>.nc: mean and sd (function, t, x) with the truth's coordinates."""
@@ -249,9 +238,8 @@ def _prediction_dataset(mean: np.ndarray, sd: np.ndarray, truth: xr.Dataset, met
     return ds
 
 
-def _sweep_dataset(sweep: dict, truth: xr.Dataset, settings: InferenceSettings) -> xr.Dataset:
-    """predictions/sigma_g_sweep.nc: ProbConserv-ANP mean and sd (precision, function, x) at one time."""
-    j = sweep["t_index"]
+def _sweep_dataset(sweep: dict, truth: xr.Dataset, settings: InferenceSettings, j: int) -> xr.Dataset:
+    """predictions/sigma_g_sweep.nc: ProbConserv-ANP mean and sd (precision, function, x) at time index j."""
     coords = {k: truth.coords[k] for k in truth.coords if "t" not in truth.coords[k].dims}
     coords["precision"] = ("precision", np.asarray(settings.sigma_g_precisions),
                            {"long_name": "constraint precision 1 / sigma_G^2"})
@@ -259,7 +247,7 @@ def _sweep_dataset(sweep: dict, truth: xr.Dataset, settings: InferenceSettings) 
         {
             "mean": (("precision", "function", "x"), sweep["mean"], {"long_name": "predictive mean"}),
             "sd": (("precision", "function", "x"), sweep["sd"], {"long_name": "predictive standard deviation"}),
-            "u": (("function", "x"), truth["u"].values[:, j] if "u" in truth else np.full(sweep["mean"].shape[1:], np.nan)),
+            "u": (("function", "x"), truth["u"].values[:, j]),
             "mass": (("function",), truth["mass"].values[:, j]),
         },
         coords=coords,
@@ -281,16 +269,17 @@ def run_inference(
     threads: int | None = None,
     progress: bool = True,
     released: bool = False,
-    sweep: tuple[float, str] | None = None,
+    t_star: float | None = None,
+    sweep_path: str | None = None,
     posterior: tuple[int, str] | None = None,
 ) -> None:
     """Load a trained ANP, predict the test functions and write ``predictions/<method>.nc``.
 
     ``out_paths`` maps each method to its output file; every file is written atomically.
     ``released``: the model file is one of the authors' released state dicts.
-    ``sweep``: (t, path): also write the sigma_G sweep at grid time t (``predict_functions``).
-    ``posterior``: (f_id, path): also write the full t* posterior of function f_id of every parameter
-    value (needs ``sweep``'s time).
+    With ``t_star`` (a grid time): ``sweep_path`` receives the sigma_G sweep at t* and ``posterior``
+    = (f_id, path) the full t* posterior of test function f_id of every parameter value
+    (``predict_functions``).
     """
     from pcml.data.netcdf import read_netcdf, write_netcdf
     from pcml.training.anp import SPLIT_VARIABLES, function_tensors, load_model
@@ -311,18 +300,22 @@ def run_inference(
         raise ValueError(f"{test_path} has {test.sizes['function']} functions but {truth_path} has "
                          f"{truth.sizes['function']}")
     contexts = function_tensors(test, dev)
+    if (sweep_path or posterior) and t_star is None:
+        raise ValueError("the sigma_G sweep and the t* posterior need t_star")
     functions = ()
     if posterior:
+        from pcml.evaluation.shock import functions_of_each_value
+
         params = truth[truth.attrs["param_name"]].values
-        functions = tuple(int(np.flatnonzero(np.isclose(params, v))[posterior[0]]) for v in pd.unique(params))
+        functions = tuple(f for _, f in functions_of_each_value(params, posterior[0]))
     predictions = predict_functions(model, contexts, truth, list(out_paths), settings, progress=progress,
-                                    sweep_t=sweep[0] if sweep else None, posterior_functions=functions)
+                                    t_star=t_star, posterior_functions=functions)
     if posterior:
         out_paths = {**out_paths, "posterior_tstar": posterior[1]}
-    if sweep:
-        out_paths = {**out_paths, "sigma_g_sweep": sweep[1]}
+    if sweep_path:
         if "sigma_g_sweep" not in predictions:
             raise ValueError("a sigma_G sweep file was requested but inference.sigma_g_precisions is empty")
+        out_paths = {**out_paths, "sigma_g_sweep": sweep_path}
     for method, path in out_paths.items():
         predictions[method].attrs["model_file"] = str(model_path)
         write_netcdf(predictions[method], path)

@@ -24,6 +24,11 @@ FULL_COVARIANCE = ("probconserv_anp", "probconserv_anp_wdiff")
 JITTER = 1e-8
 
 
+def functions_of_each_value(params: np.ndarray, f_id: int) -> list[tuple[float, int]]:
+    """(value, function index) of the ``f_id``-th test function of each parameter value, in file order."""
+    return [(float(v), int(np.flatnonzero(np.isclose(params, v))[f_id])) for v in pd.unique(params)]
+
+
 def sample_gaussian(mean: np.ndarray, cov: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
     """n samples (n, N) of N(mean, cov); Cholesky, with cov + 1e-8 I where cov is singular."""
     try:
@@ -73,8 +78,7 @@ def sample_shocks(truth: xr.Dataset, predictions: dict[str, xr.Dataset], posteri
     j = int(np.argmin(np.abs(t - t_star)))
     x = truth["x"].values
     rows, summary = [], []
-    for value in pd.unique(params):
-        f = int(np.flatnonzero(np.isclose(params, value))[f_id])
+    for value, f in functions_of_each_value(params, f_id):
         true_front = float(problem.front_position(np.array(t[j]), float(value)))
         for method, pred in predictions.items():
             mean = pred["mean"].values[f, j]

@@ -105,7 +105,8 @@ def train_anp(
     if threads:
         torch.set_num_threads(int(threads))
     dev = resolve_device(device)
-    train = function_tensors(read_netcdf(train_path, SPLIT_VARIABLES), dev)
+    train_split = read_netcdf(train_path, SPLIT_VARIABLES)
+    train = function_tensors(train_split, dev)
     valid = function_tensors(read_netcdf(valid_path, SPLIT_VARIABLES), dev)
     step_loss = lambda m, idx, g: anp_objective(m, train, idx.to(dev), g)  # noqa: E731
     if penalty is not None:
@@ -116,8 +117,8 @@ def train_anp(
         if name == "advection" and penalty.get("advection_broadcast", False):
             name = "advection_broadcast"  # the original code's broadcast (spec §9.10)
         residual = get_residual(name)
-        split = read_netcdf(train_path, SPLIT_VARIABLES)
-        train["param"] = torch.as_tensor(split[split.attrs["param_name"]].values, dtype=torch.float32, device=dev)
+        train["param"] = torch.as_tensor(train_split[train_split.attrs["param_name"]].values, dtype=torch.float32,
+                                         device=dev)
         step_loss = lambda m, idx, g: softc_objective(m, train, idx.to(dev), g, residual, lam)  # noqa: E731
     with seeded_init(settings.seed):
         model = build_model(model_name, **model_kwargs)
