@@ -1,6 +1,21 @@
-"""Training of the 1-D neural operators of BOON (FNO1d, BOON-FNO1d; spec boon.md §4.1-4.2), through ``fit``.
+"""Training of BOON's neural operators (FNO1d/2d/3d, BOON-FNO1d/2d/3d; spec boon.md §4.1-4.2), through ``fit``.
 
-A BOON dataset (see :mod:`pcml.data.boon_1d`) is split as in the released notebooks: the first
+Dataset kinds (see :mod:`pcml.data.boon_1d`, :mod:`pcml.data.boon_periodic`, :mod:`pcml.data.boon_2d`) and
+the methods that take them (:data:`METHOD_KINDS`):
+
+- ``1d`` single-step, ``u`` (sample, x): FNO1d, BOON-FNO1d; input a (batch, n_x);
+- ``1d_t`` multi-step, ``u`` (sample, x, t): FNO2d, BOON-FNO2d; input a (batch, n_x) repeated along t
+  to (batch, n_x, n_t) (pitfall P1);
+- ``2d_t`` multi-step, ``u`` (sample, x, y, t): FNO3d, BOON-FNO3d; input a (batch, n_x, n_y) repeated to
+  (batch, n_x, n_y, n_t).
+
+BC data given to a BOON model (:func:`boundary_values`): Dirichlet, per sample (pitfall P2): 1-D
+{"left", "right"} (batch[, n_t]); 2-D {"left", "right"} (batch, n_y, n_t) at x = 0, 1 and {"bottom",
+"top"} (batch, n_x, n_t) at y = 0, 1. Neumann, global (pitfall P3): du/dx at x = 0, 1 (0-d or (n_t,)),
+in 2-D also du/dy at y = 0, 1. The 2-D datasets store OUTWARD normal derivatives (du/dn), converted here
+(left and bottom negated); the 1-D heat data store du/dx as is. Periodic: {}.
+
+A BOON dataset is split as in the released notebooks: the first
 ``n_train`` samples train, the last ``n_test`` test. The loss is the relative L2 error summed over
 the batch (``LpLoss(size_average=False)``); the reported epoch error is that sum over the number of
 samples. The "validation" of ``fit`` is the test error, printed every epoch as the notebooks do;
@@ -13,6 +28,7 @@ import logging
 from collections.abc import Mapping
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import torch
 import xarray as xr
@@ -26,8 +42,22 @@ from pcml.training.loop import TrainSettings, fit, resolve_device
 
 log = logging.getLogger(__name__)
 
-# Boundary variables of a dataset, by BC type: (left, right) names; periodic needs none.
+# Boundary variables of a 1-D dataset, by BC type: (left, right) names; periodic needs none.
 BOUNDARY_VARIABLES = {"neumann": ("flux_left", "flux_right"), "dirichlet": ("bc_left", "bc_right")}
+#: dataset kind -> dims of its target u
+KIND_DIMS: dict[str, tuple[str, ...]] = {"1d": ("sample", "x"), "1d_t": ("sample", "x", "t"),
+                                         "2d_t": ("sample", "x", "y", "t")}
+#: method (registry key) -> the dataset kind it maps
+METHOD_KINDS: dict[str, str] = {
+    **{m: "1d" for m in ("fno1d", "boon_fno1d", "boon_fno1d_clean")},
+    **{m: "1d_t" for m in ("fno2d", "boon_fno2d", "boon_fno2d_clean")},
+    **{m: "2d_t" for m in ("fno3d", "boon_fno3d", "boon_fno3d_clean")},
+}
+KIND_NAMES = {"1d": "1-D single-step (sample, x)", "1d_t": "1-D multi-step (sample, x, t)",
+              "2d_t": "2-D multi-step (sample, x, y, t)"}
+#: sign turning a 2-D dataset's outward normal derivative du/dn into the derivative along the wall's axis
+OUTWARD_SIGN = {"left": -1.0, "right": 1.0, "bottom": -1.0, "top": 1.0}
+WALLS_1D, WALLS_2D = ("left", "right"), ("left", "right", "bottom", "top")
 
 
 def split_indices(n_samples: int, n_train: int, n_test: int) -> tuple[slice, slice]:
@@ -42,42 +72,88 @@ def split_indices(n_samples: int, n_train: int, n_test: int) -> tuple[slice, sli
     return slice(0, n_train), slice(n_samples - n_test, n_samples)
 
 
-def check_single_step(ds: xr.Dataset, source: str) -> str:
-    """The dataset's bc_type, after checking it is a 1-D single-step dataset (a, u over (sample, x))."""
+def method_kind(model_name: str) -> str:
+    """The dataset kind ('1d', '1d_t', '2d_t') that method ``model_name`` maps; ValueError if unknown."""
+    try:
+        return METHOD_KINDS[model_name]
+    except KeyError:
+        raise ValueError(f"unknown BOON method {model_name!r}; known: {sorted(METHOD_KINDS)}") from None
+
+
+def dataset_kind(ds: xr.Dataset, source: str) -> tuple[str, str]:
+    """(kind, bc_type) of a BOON dataset: kind from the dims of ``u``, after checking ``a`` matches."""
     for name in ("a", "u"):
         if name not in ds:
             raise ValueError(f"{source}: no variable {name!r}; not a BOON dataset")
-        if ds[name].dims != ("sample", "x"):
-            raise ValueError(f"{source}: {name} has dims {ds[name].dims}; only 1-D single-step datasets "
-                             "(sample, x) are supported by FNO1d/BOON-FNO1d (multi-step needs FNO2d)")
+    kind = next((k for k, dims in KIND_DIMS.items() if ds["u"].dims == dims), None)
+    if kind is None:
+        raise ValueError(f"{source}: u has dims {ds['u'].dims}; expected one of {list(KIND_DIMS.values())}")
+    if ds["a"].dims != KIND_DIMS[kind][:2 + (kind == "2d_t")]:
+        raise ValueError(f"{source}: a has dims {ds['a'].dims}, which do not match u {ds['u'].dims}")
     bc_type = ds.attrs.get("bc_type")
     if bc_type not in ("neumann", "dirichlet", "periodic"):
         raise ValueError(f"{source}: attribute bc_type = {bc_type!r} is not dirichlet, neumann or periodic")
-    return bc_type
+    return kind, bc_type
 
 
-def boundary_data(ds: xr.Dataset, bc_type: str, index: slice | None = None) -> dict[str, torch.Tensor]:
-    """The BC dict a BOON model takes, float64 tensors: {} (periodic), or {"left", "right"}.
+def check_dataset(ds: xr.Dataset, source: str, model_name: str) -> tuple[str, str]:
+    """(kind, bc_type) of the dataset, after checking that ``model_name`` maps datasets of its kind."""
+    kind, bc_type = dataset_kind(ds, source)
+    want = method_kind(model_name)
+    if kind != want:
+        raise ValueError(f"{source}: a {KIND_NAMES[kind]} dataset, but {model_name} maps {KIND_NAMES[want]} "
+                         "data")
+    return kind, bc_type
 
-    Neumann: the prescribed du/dx at x = 0 and x = 1 (0-d); Dirichlet: u at the walls, (samples,)
-    restricted to ``index``.
+
+def boundary_values(ds: xr.Dataset, bc_type: str) -> dict[str, np.ndarray]:
+    """The BC data of a dataset (or predictions file) as the BOON models and the metrics take them, float64.
+
+    Periodic: {}. Dirichlet: {wall: values} with dims (sample[, y or x][, t]). Neumann: {wall: du/dx or
+    du/dy} (0-d or (t,)), 2-D datasets' outward derivatives converted (see the module docstring).
     """
     if bc_type == "periodic":
         return {}
+    two_d = "y" in ds.dims
+    walls = WALLS_2D if two_d else WALLS_1D
+    prefix = "bc" if bc_type == "dirichlet" else "flux"
     out = {}
-    for side, name in zip(("left", "right"), BOUNDARY_VARIABLES[bc_type]):
+    for wall in walls:
+        name = f"{prefix}_{wall}"
         if name not in ds:
             raise ValueError(f"{bc_type} dataset has no boundary variable {name!r}")
         var = ds[name]
-        if "sample" in var.dims and index is not None:
-            var = var.isel(sample=index)
-        out[side] = torch.as_tensor(var.values, dtype=torch.float64)
+        order = [d for d in ("sample", "x", "y", "t") if d in var.dims]
+        values = np.asarray(var.transpose(*order).values, dtype=np.float64)
+        if bc_type == "neumann" and two_d:
+            values = OUTWARD_SIGN[wall] * values
+        out[wall] = values
     return out
 
 
-def select_bc(bc: Mapping[str, torch.Tensor], index: torch.Tensor) -> dict[str, torch.Tensor]:
-    """The rows ``index`` of per-sample BC values; 0-d values pass unchanged."""
+def boundary_data(ds: xr.Dataset, bc_type: str, index: slice | None = None) -> dict[str, torch.Tensor]:
+    """:func:`boundary_values` as float64 tensors; per-sample (Dirichlet) values restricted to ``index``."""
+    out = {}
+    for wall, values in boundary_values(ds, bc_type).items():
+        if bc_type == "dirichlet" and index is not None:
+            values = values[index]
+        out[wall] = torch.as_tensor(values, dtype=torch.float64)
+    return out
+
+
+def select_bc(bc: Mapping[str, torch.Tensor], index: torch.Tensor, bc_type: str = "dirichlet") -> dict[str, torch.Tensor]:
+    """The rows ``index`` of per-sample (Dirichlet) BC values; global values (Neumann, 0-d) pass unchanged."""
+    if bc_type == "neumann":
+        return dict(bc)
     return {k: (v[index] if v.ndim else v) for k, v in bc.items()}
+
+
+def model_input(a: torch.Tensor, n_t: int | None) -> torch.Tensor:
+    """The model input: ``a`` (single-step, n_t None), or ``a`` (batch, space...) repeated along a new last
+    axis to (batch, space..., n_t) (multi-step, pitfall P1)."""
+    if n_t is None:
+        return a
+    return a.unsqueeze(-1).expand(*a.shape, int(n_t)).contiguous()
 
 
 def cast_bc(bc: Mapping[str, torch.Tensor], like: torch.Tensor) -> dict[str, torch.Tensor]:
@@ -85,8 +161,14 @@ def cast_bc(bc: Mapping[str, torch.Tensor], like: torch.Tensor) -> dict[str, tor
     return {k: v.to(device=like.device, dtype=like.dtype) for k, v in bc.items()}
 
 
-def apply_operator(model: torch.nn.Module, a: torch.Tensor, bc: Mapping[str, torch.Tensor]) -> torch.Tensor:
-    """u = model(a) for a plain FNO (BC data unused), model(a, bc) for a BOON model: (batch, n)."""
+def apply_operator(model: torch.nn.Module, a: torch.Tensor, bc: Mapping[str, torch.Tensor],
+                   n_t: int | None = None) -> torch.Tensor:
+    """u = model(a) for a plain FNO (BC data unused), model(a, bc) for a BOON model.
+
+    ``a`` (batch, space...); with ``n_t`` it is repeated along t first (:func:`model_input`). Returns
+    (batch, space...[, n_t]).
+    """
+    a = model_input(a, n_t)
     if hasattr(model, "bc_type"):
         return model(a, cast_bc(bc, a))
     return model(a)
@@ -119,7 +201,8 @@ def train_operator(
         torch.set_num_threads(int(threads))
     dev = resolve_device(device)
     ds = read_netcdf(data_path)
-    bc_type = check_single_step(ds, str(data_path))
+    kind, bc_type = check_dataset(ds, str(data_path), model_name)
+    n_t = ds.sizes["t"] if kind != "1d" else None
     if model_name.startswith("boon") and model_kwargs.get("bc_type", bc_type) != bc_type:
         raise ValueError(f"{model_name} is configured for bc_type {model_kwargs['bc_type']!r} but the dataset "
                          f"{data_path} is {bc_type!r}")
@@ -127,8 +210,9 @@ def train_operator(
     train_sl, test_sl = split_indices(n_samples, n_train, n_test if n_test else n_samples - n_train)
 
     def tensors(sl: slice) -> tuple[torch.Tensor, torch.Tensor, dict[str, torch.Tensor]]:
-        a = torch.as_tensor(ds["a"].values[sl], dtype=torch.float32, device=dev)
-        u = torch.as_tensor(ds["u"].values[sl], dtype=torch.float32, device=dev)
+        a = torch.as_tensor(ds["a"].transpose(*KIND_DIMS[kind][:-1 if n_t else None]).values[sl],
+                            dtype=torch.float32, device=dev)
+        u = torch.as_tensor(ds["u"].transpose(*KIND_DIMS[kind]).values[sl], dtype=torch.float32, device=dev)
         return a, u, cast_bc(boundary_data(ds, bc_type, sl), a)
 
     a_tr, u_tr, bc_tr = tensors(train_sl)
@@ -141,14 +225,15 @@ def train_operator(
 
     def step_loss(m: torch.nn.Module, index: torch.Tensor, _generator: torch.Generator) -> torch.Tensor:
         index = index.to(dev)
-        pred = apply_operator(m, a_tr[index], select_bc(bc_tr, index))
+        pred = apply_operator(m, a_tr[index], select_bc(bc_tr, index, bc_type), n_t)
         return relative_l2_loss_sum(pred, u_tr[index])  # summed over the batch, as LpLoss(size_average=False)
 
     def validate(m: torch.nn.Module) -> float:
         total = 0.0
         for start in range(0, a_te.shape[0], settings.batch_size):
             idx = torch.arange(start, min(start + settings.batch_size, a_te.shape[0]), device=dev)
-            total += float(relative_l2_loss_sum(apply_operator(m, a_te[idx], select_bc(bc_te, idx)), u_te[idx]))
+            pred = apply_operator(m, a_te[idx], select_bc(bc_te, idx, bc_type), n_t)
+            total += float(relative_l2_loss_sum(pred, u_te[idx]))
         return total / a_te.shape[0]
 
     state, history = fit(model, n_items=a_tr.shape[0], step_loss=step_loss, validate=validate, settings=settings,
