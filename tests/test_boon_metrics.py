@@ -105,3 +105,55 @@ def test_metric_bad_input_raises():
         neumann_flux(np.zeros((2, 3)))
     with pytest.raises(ValueError, match="h must be > 0"):
         neumann_flux(u, h=0.0)
+
+
+def test_two_d_walls_residuals_and_stencils_by_hand():
+    from pcml.evaluation.boon_metrics import wall_derivative, wall_mean_abs
+
+    x = np.linspace(0, 1, 5)  # h = 0.25
+    y = np.linspace(0, 1, 6)  # h = 0.2
+    u = (x[:, None] ** 3 + 2 * y[None, :] ** 2)[None, :, :, None] * np.array([1.0, 2.0])  # (1, 5, 6, 2)
+    # third-order backward is exact for cubics: du/dx(1) = 3 t, du/dy(1) = 4 t
+    np.testing.assert_allclose(wall_derivative(u, "right", n_space=2), np.broadcast_to([3.0, 6.0], (1, 6, 2)),
+                               rtol=1e-12)
+    np.testing.assert_allclose(wall_derivative(u, "top", n_space=2), np.broadcast_to([4.0, 8.0], (1, 5, 2)),
+                               rtol=1e-12)
+    # first-order forward: (u1 - u0)/h = h^2 (x^3 at x = 0), 2 h (2 y^2 at y = 0)
+    np.testing.assert_allclose(wall_derivative(u, "left", n_space=2), np.broadcast_to([0.0625, 0.125], (1, 6, 2)),
+                               rtol=1e-12)
+    np.testing.assert_allclose(wall_derivative(u, "bottom", n_space=2), np.broadcast_to([0.4, 0.8], (1, 5, 2)),
+                               rtol=1e-12)
+    # second order, bottom: exact for quadratics in y -> 0
+    np.testing.assert_allclose(wall_derivative(u, "bottom", stencil="second_order", n_space=2), 0.0, atol=1e-12)
+    res = boundary_residual(u, "neumann", {"left": 0.0, "right": 3.0 * np.array([1.0, 2.0]), "bottom": 0.0,
+                                           "top": np.array([4.0, 8.0])}, n_space=2)
+    assert set(res) == {"left", "right", "bottom", "top"} and res["bottom"].shape == (1, 5, 2)
+    np.testing.assert_allclose(res["right"], 0.0, atol=1e-12)
+    np.testing.assert_allclose(res["top"], 0.0, atol=1e-12)
+    np.testing.assert_allclose(wall_mean_abs(res["left"]), [(0.0625 + 0.125) / 2], rtol=1e-12)
+    dres = boundary_residual(u, "dirichlet", {"left": u[:, 0], "right": u[:, -1], "bottom": u[:, :, 0] + 1.0,
+                                              "top": u[:, :, -1]}, n_space=2)
+    assert dres["left"].shape == (1, 6, 2) and dres["bottom"].shape == (1, 5, 2)
+    np.testing.assert_array_equal(dres["bottom"], -1.0)
+    np.testing.assert_array_equal(dres["top"], 0.0)
+    with pytest.raises(ValueError, match="wall must be one of"):
+        wall_derivative(u[:, :, 0], "top")
+    with pytest.raises(ValueError, match="1-D space only"):
+        boundary_residual(u, "periodic", n_space=2)
+
+
+def test_per_step_and_near_boundary_errors_by_hand():
+    from pcml.evaluation.boon_metrics import near_boundary_mask, relative_l2_near_boundary, relative_l2_per_step
+
+    true = np.ones((1, 20, 2))
+    pred = true.copy()
+    pred[0, 0, 1] = 3.0  # error 2 at node 0 (a near-boundary node), step 2
+    pred[0, 10, 0] = 2.0  # error 1 at node 10 (interior), step 1
+    np.testing.assert_allclose(relative_l2_per_step(pred, true), [[1 / np.sqrt(20), 2 / np.sqrt(20)]], rtol=1e-14)
+    # 5% of 20 nodes = 1 node per end: nodes 0 and 19, both steps -> 4 points, error 2
+    np.testing.assert_array_equal(np.flatnonzero(near_boundary_mask((20,))), [0, 19])
+    np.testing.assert_allclose(relative_l2_near_boundary(pred, true), [2 / np.sqrt(4)], rtol=1e-14)
+    assert near_boundary_mask((41,)).sum() == 6  # ceil(2.05) = 3 nodes per end
+    assert near_boundary_mask((10, 10)).sum() == 100 - 64
+    with pytest.raises(ValueError, match="fraction"):
+        near_boundary_mask((10,), fraction=0.6)
