@@ -127,15 +127,66 @@ def check_boon_dataset(name: str, block: Mapping[str, Any]) -> None:
         raise ConfigError(str(exc)) from None
 
 
+#: frames make_cavity stores when out_times is not given (t_final * (0.02, 0.06, ..., 0.98))
+CAVITY_DEFAULT_FRAMES = 25
+#: zero-padding (x, t) of each BOON method family's Fourier layers (spec boon.md §4.1, pitfall P6)
+TIME_PAD = {"fno2d": 9, "boon_fno2d": 9, "fno3d": 6, "boon_fno3d": 6}
+SPACE_PAD = {"fno2d": 9}
+KIND_TEXT = {"1d": "1-D single-step (sample, x)", "1d_t": "1-D multi-step (sample, x, t)",
+             "2d_t": "2-D multi-step (sample, x, y, t)"}
+
+
+def boon_dataset_grid(block: Mapping[str, Any]) -> tuple[str, dict[str, int]]:
+    """(kind, sizes) of the dataset a ``boon.datasets`` block makes, from its settings and the generator's
+    defaults: kind '1d' (sizes x), '1d_t' (x, t) or '2d_t' (x, y, t)."""
+    import inspect
+
+    from pcml.data.boon_datasets import get_generator
+
+    defaults = {k: p.default for k, p in inspect.signature(get_generator(block["generator"])).parameters.items()}
+    value = lambda k: block.get(k, defaults.get(k))  # noqa: E731
+    if block["generator"] == "cavity":
+        n = (value("n_grid") - 1) // value("subsample") + 1
+        n_t = len(block["out_times"]) if block.get("out_times") else CAVITY_DEFAULT_FRAMES
+        return "2d_t", {"x": n, "y": n, "t": n_t}
+    if block["generator"] == "wave":
+        return "2d_t", {"x": value("n_grid"), "y": value("n_grid"), "t": value("n_out")}
+    if value("multi_step"):
+        return "1d_t", {"x": value("n_x"), "t": value("n_out")}
+    return "1d", {"x": value("n_x")}
+
+
+def boon_mode_limits(method: str, sizes: Mapping[str, int], bc_type: str) -> dict[str, tuple[int, str]]:
+    """The largest ``modes`` (space) and ``modes_t`` (time) a method takes on a grid (pitfall P21).
+
+    The last axis (x in 1-D, t otherwise) is the rFFT axis: at most (padded length) // 2 + 1 modes; every
+    other axis keeps both frequency signs: at most (padded length) // 2. Padding: FNO2d pads x and t by 9,
+    BOON-FNO2d pads t by 9 (nothing when periodic), FNO3d and BOON-FNO3d pad t by 6, FNO1d nothing.
+    Returns {"modes": (limit, how), ["modes_t": (limit, how)]}, ``how`` the formula in words.
+    """
+    family = method.removesuffix("_clean")
+    if "t" not in sizes:
+        return {"modes": (sizes["x"] // 2 + 1, f"n_x // 2 + 1 = {sizes['x'] // 2 + 1}")}
+    pad_t = 0 if family.startswith("boon") and bc_type == "periodic" else TIME_PAD[family]
+    pad_x = SPACE_PAD.get(family, 0)
+    space = [a for a in ("x", "y") if a in sizes]
+    n_space = min(sizes[a] + pad_x for a in space)
+    n_t = sizes["t"] + pad_t
+    return {"modes": (n_space // 2, f"(n_{'/'.join(space)} + pad {pad_x}) // 2 = {n_space // 2}"),
+            "modes_t": (n_t // 2 + 1, f"(n_t + pad {pad_t}) // 2 + 1 = {n_t // 2 + 1}")}
+
+
 def check_boon_experiment(name: str, exp: Mapping[str, Any], datasets: Mapping[str, Any]) -> None:
     """One ``boon.experiments`` block against its dataset; ConfigError naming the first bad key.
 
-    The dataset must exist, be large enough for n_train + n_test, be 1-D single-step (the methods are
-    FNO1d and BOON-FNO1d) with the experiment's bc_type; n_train must be a multiple of the batch size
-    (the notebooks' fixed-size batches, spec boon.md §4.2), and the Fourier modes must fit the grid
-    (modes <= n_x // 2 + 1, the rFFT length of an unpadded FNO1d; pitfall P21).
+    The dataset must exist, be large enough for n_train + n_test and have the experiment's bc_type; every
+    method must map the dataset's kind (FNO1d family: 1-D single-step; FNO2d: 1-D multi-step; FNO3d: 2-D
+    multi-step); n_train and n_test must be multiples of the batch size (the notebooks' fixed-size batches,
+    spec boon.md §4.2); model.modes_t only for the space-time methods; the Fourier modes must fit the
+    (padded) grid of every method (:func:`boon_mode_limits`, pitfall P21).
     """
     from pcml.data.boon_datasets import GENERATOR_BC_TYPES
+    from pcml.training.operator import METHOD_KINDS
 
     key = f"boon.experiments.{name}"
     if exp["bc_type"] not in BOON_BC_TYPES:
@@ -152,17 +203,38 @@ def check_boon_experiment(name: str, exp: Mapping[str, Any], datasets: Mapping[s
     if exp["bc_type"] != data_bc:
         raise ConfigError(f"{key}.bc_type = {exp['bc_type']!r} but {ds_key} (generator {block['generator']!r}) "
                           f"has {data_bc} boundary conditions")
-    if "n_x" not in block or block.get("multi_step", True):
-        raise ConfigError(f"{key}.dataset = {exp['dataset']!r} is not a 1-D single-step dataset (needs n_x and "
-                          f"multi_step: false): the methods {list(exp['methods'])} map a(x) to u(x, t_final)")
+    kind, sizes = boon_dataset_grid(block)
+    for method in exp["methods"]:
+        if METHOD_KINDS.get(method) != kind:
+            raise ConfigError(f"{key}.methods: {method} maps {KIND_TEXT.get(METHOD_KINDS.get(method), '?')} data, "
+                              f"but {key}.dataset = {exp['dataset']!r} is a {KIND_TEXT[kind]} dataset")
+    if exp["bc_type"] == "periodic" and kind == "2d_t":
+        raise ConfigError(f"{key}.bc_type: no periodic BOON-FNO3d (2-D space)")
     batch = exp["train"]["batch_size"]
-    if exp["n_train"] % batch:
-        raise ConfigError(f"{key}.n_train = {exp['n_train']} is not a multiple of {key}.train.batch_size = "
-                          f"{batch} (the notebooks train on full batches)")
-    max_modes = block["n_x"] // 2 + 1
-    if exp["model"]["modes"] > max_modes:
-        raise ConfigError(f"{key}.model.modes = {exp['model']['modes']} exceeds n_x // 2 + 1 = {max_modes} "
-                          f"for the {block['n_x']}-point grid of {ds_key} (spec boon.md P21)")
+    for split in ("n_train", "n_test"):
+        if exp[split] % batch:
+            raise ConfigError(f"{key}.{split} = {exp[split]} is not a multiple of {key}.train.batch_size = "
+                              f"{batch} (the notebooks reshape with a fixed batch size, spec boon.md §4.2)")
+    model = exp["model"]
+    if kind == "1d" and "modes_t" in model:
+        raise ConfigError(f"{key}.model.modes_t: the 1-D single-step methods have no time axis")
+    grid = " x ".join(f"{a} {sizes[a]}" for a in sizes)
+    for method in exp["methods"]:
+        limits = boon_mode_limits(method, sizes, exp["bc_type"])
+        for field, (limit, how) in limits.items():
+            value = model.get(field, model["modes"])  # modes_t defaults to modes
+            if value > limit:
+                shown = field if field in model else f"{field} (= modes, its default)"
+                raise ConfigError(f"{key}.model.{shown} = {value} exceeds {how} for {method} on the grid "
+                                  f"{grid} of {ds_key} (spec boon.md P21)")
+
+
+def check_boon_seeds(cfg: Mapping[str, Any]) -> None:
+    """``boon.experiment_seeds`` names only configured experiments."""
+    for name in cfg.get("experiment_seeds", {}):
+        if name not in cfg["experiments"]:
+            raise ConfigError(f"boon.experiment_seeds.{name}: no such experiment in boon.experiments "
+                              f"{sorted(cfg['experiments'])}")
 
 
 def check_boon(cfg: Mapping[str, Any]) -> None:
@@ -171,6 +243,7 @@ def check_boon(cfg: Mapping[str, Any]) -> None:
         check_boon_dataset(name, block)
     for name, exp in cfg["experiments"].items():
         check_boon_experiment(name, exp, cfg["datasets"])
+    check_boon_seeds(cfg)
 
 
 def check_config(config: Mapping[str, Any]) -> None:

@@ -1,6 +1,8 @@
 # BOON (Saad et al., ICLR 2023): datasets from the suite's own solvers, and the FNO vs BOON-FNO
-# experiments: train -> predict -> boundary and relative-L2 metrics, one run per training seed under
-# <experiment>/seed<k>/ -> metrics of all seeds -> table (mean and SE over seeds) and figures (first seed).
+# experiments (1-D single-step: FNO1d; 1-D + t: FNO2d; 2-D + t: FNO3d): train -> predict -> boundary and
+# relative-L2 metrics, one run per training seed under <experiment>/seed<k>/ -> metrics of all seeds ->
+# table (mean and SE over seeds) and figures (first seed).
+from pcml.config import boon_dataset_grid
 from pcml.outputs.boon_captions import boundary_derivative_caption, operator_table_caption
 
 BOON = config["boon"]
@@ -8,10 +10,20 @@ BOON_DIR = f"{RESULTS}/boon"
 BOON_SEEDS = BOON["seeds"]
 
 
+def boon_seeds(bexp):
+    """Training seeds of one experiment: boon.experiment_seeds.<bexp>, else boon.seeds."""
+    return BOON.get("experiment_seeds", {}).get(bexp, BOON_SEEDS)
+
+
+def boon_kind(bexp):
+    """'1d' (single-step), '1d_t' or '2d_t': the kind of the experiment's dataset."""
+    return boon_dataset_grid(BOON["datasets"][BOON["experiments"][bexp]["dataset"]])[0]
+
+
 wildcard_constraints:
     dataset="|".join(BOON["datasets"]) or "NONE",
     bexp="|".join(BOON["experiments"]) or "NONE",
-    bmethod="fno1d|boon_fno1d|boon_fno1d_clean",
+    bmethod="|".join(f"{p}{d}{s}" for d in ("1d", "2d", "3d") for p, s in (("fno", ""), ("boon_fno", ""), ("boon_fno", "_clean"))),
 
 
 def boon_caption(dataset, bexp=None):
@@ -21,7 +33,7 @@ def boon_caption(dataset, bexp=None):
     for kind, name in blocks:
         lines += deviations(BOON[kind][name], PAPER_CONFIG["boon"][kind].get(name, {}), prefix=f"boon.{kind}.{name}.")
     head = f"Profile {PROFILE}; data seed {config['data_seed']}" + (
-        f"; training seeds {BOON_SEEDS}. " if bexp else ". ")
+        f"; training seeds {boon_seeds(bexp)}. " if bexp else ". ")
     if not lines:
         return head + "All settings of this " + ("experiment and its dataset" if bexp else "dataset") + " are the paper's."
     return head + f"Departures from the paper's settings: " + "; ".join(lines) + "."
@@ -170,11 +182,11 @@ rule evaluate_operator:
 
 rule combine_operator_metrics:
     input:
-        metrics=expand(f"{BOON_DIR}/{{{{bexp}}}}/seed{{seed}}/metrics.csv", seed=BOON_SEEDS),
+        metrics=lambda w: [f"{BOON_DIR}/{w.bexp}/seed{k}/metrics.csv" for k in boon_seeds(w.bexp)],
     output:
         metrics=f"{BOON_DIR}/{{bexp}}/metrics.csv",
     params:
-        seeds=BOON_SEEDS,
+        seeds=lambda w: boon_seeds(w.bexp),
     log:
         f"{LOGS}/boon/{{bexp}}/combine_operator_metrics.log",
     benchmark:
@@ -200,12 +212,13 @@ rule make_boon_table:
         tex=f"{RESULTS}/tables/boon_{{bexp}}.tex",
     params:
         bc_type=lambda w: BOON["experiments"][w.bexp]["bc_type"],
+        baseline=lambda w: next((m for m in BOON["experiments"][w.bexp]["methods"] if m.startswith("fno")), None),
         caption=lambda w: operator_table_caption(
             w.bexp,
             bc_type=BOON["experiments"][w.bexp]["bc_type"],
             methods=BOON["experiments"][w.bexp]["methods"],
             n_test=BOON["experiments"][w.bexp]["n_test"],
-            seeds=BOON_SEEDS,
+            seeds=boon_seeds(w.bexp),
         )
         + " "
         + boon_caption(boon_dataset_of(w.bexp), w.bexp),
@@ -226,7 +239,7 @@ rule make_boon_table:
 rule plot_boundary_derivative:
     input:
         predictions=lambda w: [
-            f"{BOON_DIR}/{w.bexp}/seed{BOON_SEEDS[0]}/predictions/{m}.nc" for m in BOON["experiments"][w.bexp]["methods"]
+            f"{BOON_DIR}/{w.bexp}/seed{boon_seeds(w.bexp)[0]}/predictions/{m}.nc" for m in BOON["experiments"][w.bexp]["methods"]
         ],
     output:
         png=report(f"{FIGURES}/boon/{{bexp}}_boundary_derivative.png", caption="../report/caption.rst",
@@ -236,7 +249,7 @@ rule plot_boundary_derivative:
     params:
         methods=lambda w: BOON["experiments"][w.bexp]["methods"],
         caption=lambda w: boundary_derivative_caption(
-            w.bexp, methods=BOON["experiments"][w.bexp]["methods"], seeds=BOON_SEEDS
+            w.bexp, methods=BOON["experiments"][w.bexp]["methods"], seeds=boon_seeds(w.bexp)
         )
         + " "
         + boon_caption(boon_dataset_of(w.bexp), w.bexp),
@@ -254,12 +267,16 @@ rule plot_boundary_derivative:
         "../scripts/plot_boundary_derivative.py"
 
 
+# Fig. 1 insets: the 1-D single-step Neumann experiments (du/dx at the two walls of one test sample)
+BOON_FIG1_EXPERIMENTS = [e for e, exp in BOON["experiments"].items() if exp["bc_type"] == "neumann" and boon_kind(e) == "1d"]
+
+
 rule boon:
     input:
         datasets=expand(f"{FIGURES}/boon/dataset_{{dataset}}.{{ext}}", dataset=list(BOON["datasets"]), ext=["png", "pdf", "caption.txt"]),
         tables=expand(f"{RESULTS}/tables/boon_{{bexp}}.{{ext}}", bexp=list(BOON["experiments"]), ext=["csv", "md", "tex"]),
         figures=expand(f"{FIGURES}/boon/{{bexp}}_boundary_derivative.{{ext}}", ext=["png", "pdf", "caption.txt"],
-                       bexp=[e for e, exp in BOON["experiments"].items() if exp["bc_type"] == "neumann"]),
+                       bexp=BOON_FIG1_EXPERIMENTS),
 
 
 rule boon_datasets:

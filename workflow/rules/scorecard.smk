@@ -4,7 +4,7 @@
 
 def boon_seed_metrics(bexp):
     """The metrics file of every training seed of a BOON experiment."""
-    return [f"{BOON_DIR}/{bexp}/seed{k}/metrics.csv" for k in BOON_SEEDS]
+    return [f"{BOON_DIR}/{bexp}/seed{k}/metrics.csv" for k in boon_seeds(bexp)]
 
 
 SCORECARD_INPUTS = {
@@ -28,7 +28,7 @@ def scorecard_caption():
     return head + (
         f"Reproduction scorecard, profile {PROFILE}: each claim of the two papers that the specs name, the "
         "paper's value, the authors' released ProbConserv models scored by our code (MC dropout on) where they "
-        f"exist, ours (mean ± sd over the training seeds: ProbConserv {PC['seeds']} (per experiment: {PC.get('experiment_seeds', {})}), BOON {BOON['seeds']}) and "
+        f"exist, ours (mean ± sd over the training seeds: ProbConserv {PC['seeds']} (per experiment: {PC.get('experiment_seeds', {})}), BOON {BOON['seeds']} (per experiment: {BOON.get('experiment_seeds', {})})) and "
         "the verdict computed from the per-seed values: reproduces (every seed), does not reproduce (no seed), "
         "mixed across seeds, or not run at this profile. Tests and claims: workflow/resources/claims.yaml."
     )

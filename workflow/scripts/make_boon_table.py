@@ -8,6 +8,7 @@ with job_logging(snakemake.log[0]):
         snakemake.input.metrics,
         caption=dataset_caption(snakemake.input.data, snakemake.params.caption),
         bc_type=snakemake.params.bc_type,
+        baseline=snakemake.params.baseline,
         out_csv=snakemake.output.csv,
         out_md=snakemake.output.md,
         out_tex=snakemake.output.tex,

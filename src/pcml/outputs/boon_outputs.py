@@ -33,23 +33,30 @@ __all__ = ["make_operator_table", "summarise_metrics", "format_mean_se", "format
            "boundary_derivative_figure", "plot_boundary_derivative"]
 
 #: method key -> (display name, colour), in table/figure order; other keys follow, shown as-is.
-BOON_METHODS: dict[str, tuple[str, str]] = {"fno1d": ("FNO", "#228B22"), "boon_fno1d": ("BOON-FNO", "#8B0000"),
-                                             "boon_fno1d_clean": ("BOON-FNO (clean)", "#1F4E9B")}
+BOON_METHODS: dict[str, tuple[str, str]] = {
+    f"{prefix}{dim}{suffix}": (name, colour)
+    for dim in ("1d", "2d", "3d")
+    for prefix, suffix, name, colour in (("fno", "", "FNO", "#228B22"), ("boon_fno", "", "BOON-FNO", "#8B0000"),
+                                         ("boon_fno", "_clean", "BOON-FNO (clean)", "#1F4E9B"))
+}
 EXACT_COLOUR = "#000000"
 OTHER_COLOURS = ("#1F77B4", "#FF7F0E", "#9467BD", "#8C564B")
 MARKERS = {"fno1d": "s", "boon_fno1d": "o", "boon_fno1d_clean": "^"}
+WALL_NAMES = ("left", "right", "bottom", "top")
 METRIC_HEADERS: dict[str, str] = {
-    "rel_l2": "rel. L2", "bc_left": "BC err. left", "bc_right": "BC err. right",
-    "bc_left_2nd": "BC err. left (2nd-order stencil)", "bc_right_2nd": "BC err. right (2nd-order stencil)",
+    "rel_l2": "rel. L2", "rel_l2_step1": "rel. L2 step 1", "rel_l2_near_boundary": "rel. L2 near walls",
+    **{f"bc_{w}": f"BC err. {w}" for w in WALL_NAMES},
+    **{f"bc_{w}_2nd": f"BC err. {w} (2nd-order stencil)" for w in WALL_NAMES},
     "bc_ends": "BC err. ends",
 }
 FACTOR_HEADER = "FNO / model (rel. L2)"
 #: what the BC-error columns mean, per BC type (the table's note)
 BC_NOTES: dict[str, str] = {
-    "dirichlet": "BC err. left/right = |u_pred - alpha_D| at x = 0 / x = 1, alpha_D the target's boundary values.",
-    "neumann": ("BC err. left/right = |D_h u_pred - alpha_N| at x = 0 / x = 1, D_h the BOON correction's "
-                "one-sided stencils (first-order forward on the left, third-order backward on the right), or "
-                "2nd-order one-sided stencils where marked."),
+    "dirichlet": ("BC err. left/right = |u_pred - alpha_D| at x = 0 / x = 1 (bottom/top: y = 0 / y = 1), alpha_D "
+                  "the target's boundary values."),
+    "neumann": ("BC err. left/right = |D_h u_pred - alpha_N| at x = 0 / x = 1 (bottom/top: du/dy at y = 0 / y = 1), "
+                "D_h the BOON correction's one-sided stencils (first-order forward at x = 0 and y = 0, third-order "
+                "backward at x = 1 and y = 1), or 2nd-order one-sided stencils where marked."),
     "periodic": "BC err. ends = |u_pred(x_0) - u_pred(x_{N-1})|, the two ends of the grid.",
 }
 MISSING = "–"
@@ -82,9 +89,30 @@ def format_factor(mean: float, se: float) -> str:
     return f"{mean:.3g} ({MISSING if not np.isfinite(se) else format(se, '.2g')})"
 
 
+def _step(metric: str) -> int | None:
+    """k of a per-step metric rel_l2_step<k>, else None."""
+    return int(metric[len("rel_l2_step"):]) if metric.startswith("rel_l2_step") and metric[11:].isdigit() else None
+
+
 def _metric_order(metrics) -> list[str]:
+    """Known metrics in METRIC_HEADERS order with the steps in step order after rel. L2 step 1, then the others."""
     present = set(metrics)
-    return [m for m in METRIC_HEADERS if m in present] + sorted(present - set(METRIC_HEADERS))
+    steps = sorted((m for m in present if _step(m) is not None), key=_step)
+    known = [m for m in METRIC_HEADERS if m in present and _step(m) is None]
+    head = known[:1] + steps + known[1:]
+    return head + sorted(present - set(head))
+
+
+def _header(metric: str) -> str:
+    k = _step(metric)
+    return f"rel. L2 step {k}" if k is not None else METRIC_HEADERS.get(metric, metric)
+
+
+def shown_metrics(metrics: list[str]) -> list[str]:
+    """The metrics a table shows (all are in its CSV): of the per-step errors only the first and the last step."""
+    steps = [m for m in metrics if _step(m) is not None]
+    hidden = set(steps[1:-1]) if len(steps) > 2 else set()
+    return [m for m in metrics if m not in hidden]
 
 
 def summarise_metrics(metrics: pd.DataFrame) -> pd.DataFrame:
@@ -109,6 +137,9 @@ def _table_note(summary: pd.DataFrame, bc_type: str | None, factor: bool) -> str
     else:
         cells = "Cells: mean (SE) over the test samples of one training seed, SE = sd/sqrt(n)."
     parts = [cells, BC_NOTES.get(bc_type, "BC err. = |BC residual| at that boundary.")]
+    if any(_step(m) is not None for m in summary["metric"]):
+        parts.append("Multi-step: rel. L2 step k = the relative L2 of output step k (the CSV holds every step); "
+                     "BC errors are means over the wall's other nodes and the output times.")
     if factor:
         parts.append(f"{FACTOR_HEADER}: FNO's mean relative L2 divided by the model's, per seed, then mean (SE) "
                      "over the seeds (one seed: no SE).")
@@ -129,7 +160,7 @@ def _latex_table(table: pd.DataFrame, caption: str, label: str, note: str = "") 
 
 
 def make_operator_table(metrics_csv: str | Path, *, caption: str, out_csv: str | Path, out_md: str | Path,
-                        out_tex: str | Path, bc_type: str | None = None, baseline: str = "fno1d") -> None:
+                        out_tex: str | Path, bc_type: str | None = None, baseline: str | None = None) -> None:
     """Write the BOON results table of one experiment as CSV (long), Markdown and LaTeX, atomically.
 
     ``metrics_csv``: long metrics (method, sample, metric, value), with a ``seed`` column for several
@@ -137,7 +168,8 @@ def make_operator_table(metrics_csv: str | Path, *, caption: str, out_csv: str |
     of :func:`summarise_metrics`, then one row per non-baseline method with metric ``improvement_rel_l2``
     (baseline / method relative L2 per seed, mean and SE over seeds). ``out_md``: the caption line, a table
     (rows = display names FNO, BOON-FNO, ..., then unknown keys as-is; columns "seeds", "n" = test samples
-    per seed, one per metric with cells "mean (SE)", and FACTOR_HEADER when the baseline is present), and
+    per seed, one per metric of :func:`shown_metrics` with cells "mean (SE)", and FACTOR_HEADER when the
+    baseline is present; ``baseline`` default: whichever of fno1d, fno2d, fno3d the file holds), and
     a note that defines the cells and the BC errors of ``bc_type``. ``out_tex``: a ``table`` environment
     with the caption, the table and the note. Raises FileNotFoundError if ``metrics_csv`` is absent,
     ValueError (naming it) if it is empty, lacks a column, has non-numeric values or duplicate rows, or if
@@ -145,8 +177,10 @@ def make_operator_table(metrics_csv: str | Path, *, caption: str, out_csv: str |
     """
     frame = read_metrics(metrics_csv)
     summary = summarise_metrics(frame)
+    if baseline is None:  # the plain FNO of the experiment's dimension
+        baseline = next((m for m in ("fno1d", "fno2d", "fno3d") if m in set(frame["method"])), "fno1d")
     factors = improvement_factors(frame, baseline=baseline)
-    metrics = list(dict.fromkeys(summary["metric"]))
+    metrics = shown_metrics(list(dict.fromkeys(summary["metric"])))
     methods = list(dict.fromkeys(summary["method"]))
     cells = {(r.method, r.metric): format_mean_se(r.mean, r.se) for r in summary.itertuples()}
     factor_cells = {r.method: format_factor(r.mean, r.se) for r in factors.itertuples()}
@@ -156,7 +190,7 @@ def make_operator_table(metrics_csv: str | Path, *, caption: str, out_csv: str |
         row = [str(mine["n_seeds"].max()), str(mine["n_samples"].max()), *[cells.get((m, k), MISSING) for k in metrics]]
         rows.append(row + ([factor_cells.get(m, MISSING)] if factor_cells else []))
     table = pd.DataFrame(rows, index=pd.Index([_name(m) for m in methods], name="Model"),
-                         columns=["seeds", "n", *[METRIC_HEADERS.get(k, k) for k in metrics]]
+                         columns=["seeds", "n", *[_header(k) for k in metrics]]
                          + ([FACTOR_HEADER] if factor_cells else []))
     note = _table_note(summary, bc_type, bool(factor_cells))
     md = f"{caption}\n\n{table.to_markdown(colalign=['left'] + ['right'] * table.shape[1])}\n\n{note}\n"
