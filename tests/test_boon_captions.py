@@ -49,3 +49,27 @@ def test_figure_caption_names_the_first_seed():
     cap = boundary_derivative_caption("heat_single", methods=ALL, seeds=[3, 1])
     assert "trained with seed 3, the first of the seeds [3, 1]" in cap and "halved" in cap
     assert "seed 0" in boundary_derivative_caption("heat_single", methods=["fno1d"], seeds=[0])
+
+
+@pytest.mark.parametrize("bc_type, dim", [("dirichlet", "2d"), ("neumann", "2d"), ("periodic", "2d"),
+                                          ("dirichlet", "3d"), ("neumann", "3d")])
+def test_multi_step_captions_follow_dimension_and_bc_type(bc_type, dim):
+    methods = [f"fno{dim}", f"boon_fno{dim}"] + ([f"boon_fno{dim}_clean"] if bc_type != "periodic" else [])
+    cap = operator_table_caption("x", bc_type=bc_type, methods=methods, n_test=200, seeds=[0])
+    assert f"BOON-FNO{dim}:" in cap and f"plain FNO{dim}" in cap and "multi-step" in cap
+    assert "repeated along t" in cap and "rel. L2 step k" in cap
+    assert ("halved" in cap) == (bc_type == "neumann")
+    assert ("P2;" in cap) == (bc_type == "dirichlet")
+    assert ("y = 0, 1" in cap) == (dim == "3d")
+    assert ("[RECON] (the released code has no 3-D Neumann" in cap) == (dim == "3d" and bc_type == "neumann")
+    assert ("P11" in cap) == (dim == "2d" and bc_type == "dirichlet")  # the mollifier: 2-D Dirichlet only
+    assert ("BOON-FNO (clean): " in cap) == (bc_type != "periodic")
+    assert "FNO1d" not in cap and "GELU also on the boundary nodes" not in cap  # P8 is a 1-D quirk
+    assert ("No BOON-FNO (clean) row" in cap) == (bc_type == "periodic")
+
+
+def test_single_step_caption_says_nothing_of_steps():
+    cap = operator_table_caption("heat_single", bc_type="neumann", methods=ALL, n_test=100, seeds=[0])
+    assert "multi-step" not in cap and "step k" not in cap and "FNO2d" not in cap
+    with pytest.raises(ValueError, match="no periodic correction in 3d"):
+        method_notes("periodic", ["boon_fno3d"])

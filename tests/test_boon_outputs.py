@@ -288,3 +288,29 @@ def test_dataset_samples_bad_layout(tmp_path):
         dataset_samples_figure(path, title="x")
     with pytest.raises(ValueError, match="n_show"):
         dataset_samples_figure(path, title="x", n_show=0)
+
+
+def test_multi_step_table_shows_first_and_last_step_and_fno3d_is_the_baseline(tmp_path):
+    rows = []
+    for method, scale in (("boon_fno3d", 1.0), ("fno3d", 4.0)):
+        for s in range(2):
+            rows += [(method, s, "rel_l2", 0.01 * scale * (s + 1)), (method, s, "bc_top", 0.0 if scale == 1 else 0.5),
+                     (method, s, "rel_l2_near_boundary", 0.02 * scale)]
+            rows += [(method, s, f"rel_l2_step{k}", 0.001 * k * scale) for k in range(1, 12)]
+    path = tmp_path / "metrics.csv"
+    pd.DataFrame(rows, columns=["method", "sample", "metric", "value"]).to_csv(path, index=False)
+    outs = _outs(tmp_path)
+    make_operator_table(path, caption="cavity", out_csv=outs["csv"], out_md=outs["md"], out_tex=outs["tex"],
+                        bc_type="dirichlet")
+    long = pd.read_csv(outs["csv"])
+    assert set(long["metric"]) >= {f"rel_l2_step{k}" for k in range(1, 12)}  # every step in the CSV
+    metrics = list(dict.fromkeys(long["metric"]))
+    # order: rel_l2, the steps in step order (10, 11 after 2), near walls, the walls
+    assert metrics[:13] == ["rel_l2", *[f"rel_l2_step{k}" for k in range(1, 12)], "rel_l2_near_boundary"]
+    factor = long[long["metric"] == "improvement_rel_l2"].set_index("method")
+    assert list(factor.index) == ["boon_fno3d"] and factor.loc["boon_fno3d", "mean"] == pytest.approx(4.0, rel=1e-12)
+    md = outs["md"].read_text()
+    header = md.splitlines()[2]
+    assert "rel. L2 step 1 " in header and "rel. L2 step 11 " in header and "step 2 " not in header
+    assert "rel. L2 near walls" in header and "BC err. top" in header and "FNO / model" in header
+    assert "| FNO " in md and "| BOON-FNO " in md and "the CSV holds every step" in md

@@ -46,7 +46,7 @@ _CORRECTION_ND = {
                           "four walls (x = 0, 1 and y = 0, 1) set to the Dirichlet values of each output time, and the "
                           "final output set to them again (spec boon.md §3.5); the wall values are the target's, given "
                           "to BOON at training and test time (pitfall P2; FNO gets no boundary data); t padded by 6"),
-    ("3d", "neumann"): ("BOON-FNO3d [RECON] (the released code has no 3-D Neumann correction; spec boon.md §3.5): in "
+    ("3d", "neumann"): ("BOON-FNO3d: [RECON] (the released code has no 3-D Neumann correction; spec boon.md §3.5) in "
                         "every Fourier layer, both paths, Gaussian elimination along x, the wall nodes of x = 0, 1 and "
                         "y = 0, 1 set by the one-sided finite-difference relations of the prescribed normal derivative "
                         "at each output time, and the layer output halved (pitfall P14); the final output meets the same "
