@@ -125,7 +125,7 @@ rule train_operator:
         f"{BENCHMARKS}/boon/{{bexp}}/seed{{seed}}/train_{{bmethod}}.tsv"
     threads: config["threads"]
     resources:
-        mem_mb=4000,
+        mem_mb=lambda w: 16000 if boon_kind(w.bexp) == "2d_t" else 4000,
         runtime=60 * 24,
         gpu=0,
     message:
@@ -142,6 +142,7 @@ rule predict_operator:
         predictions=f"{BOON_DIR}/{{bexp}}/seed{{seed}}/predictions/{{bmethod}}.nc",
     params:
         n_test=lambda w: BOON["experiments"][w.bexp]["n_test"],
+        batch_size=lambda w: BOON["experiments"][w.bexp]["train"]["batch_size"],
         dtype="float64",
         device=config["device"],
     log:
@@ -150,7 +151,7 @@ rule predict_operator:
         f"{BENCHMARKS}/boon/{{bexp}}/seed{{seed}}/predict_{{bmethod}}.tsv"
     threads: config["threads"]
     resources:
-        mem_mb=4000,
+        mem_mb=lambda w: 16000 if boon_kind(w.bexp) == "2d_t" else 4000,
         runtime=30,
         gpu=0,
     message:

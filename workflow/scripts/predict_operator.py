@@ -8,6 +8,7 @@ with job_logging(snakemake.log[0]):
         snakemake.input.data,
         n_test=snakemake.params.n_test,
         dtype=snakemake.params.dtype,
+        batch_size=snakemake.params.batch_size,
         out_nc=snakemake.output.predictions,
         device=snakemake.params.device,
     )
