@@ -132,8 +132,6 @@ CAVITY_DEFAULT_FRAMES = 25
 #: zero-padding (x, t) of each BOON method family's Fourier layers (spec boon.md §4.1, pitfall P6)
 TIME_PAD = {"fno2d": 9, "boon_fno2d": 9, "fno3d": 6, "boon_fno3d": 6}
 SPACE_PAD = {"fno2d": 9}
-KIND_TEXT = {"1d": "1-D single-step (sample, x)", "1d_t": "1-D multi-step (sample, x, t)",
-             "2d_t": "2-D multi-step (sample, x, y, t)"}
 
 
 def boon_dataset_grid(block: Mapping[str, Any]) -> tuple[str, dict[str, int]]:
@@ -186,7 +184,7 @@ def check_boon_experiment(name: str, exp: Mapping[str, Any], datasets: Mapping[s
     (padded) grid of every method (:func:`boon_mode_limits`, pitfall P21).
     """
     from pcml.data.boon_datasets import GENERATOR_BC_TYPES
-    from pcml.training.operator import METHOD_KINDS
+    from pcml.training.operator import KIND_NAMES, METHOD_KINDS
 
     key = f"boon.experiments.{name}"
     if exp["bc_type"] not in BOON_BC_TYPES:
@@ -206,8 +204,8 @@ def check_boon_experiment(name: str, exp: Mapping[str, Any], datasets: Mapping[s
     kind, sizes = boon_dataset_grid(block)
     for method in exp["methods"]:
         if METHOD_KINDS.get(method) != kind:
-            raise ConfigError(f"{key}.methods: {method} maps {KIND_TEXT.get(METHOD_KINDS.get(method), '?')} data, "
-                              f"but {key}.dataset = {exp['dataset']!r} is a {KIND_TEXT[kind]} dataset")
+            raise ConfigError(f"{key}.methods: {method} maps {KIND_NAMES.get(METHOD_KINDS.get(method), '?')} data, "
+                              f"but {key}.dataset = {exp['dataset']!r} is a {KIND_NAMES[kind]} dataset")
     if exp["bc_type"] == "periodic" and kind == "2d_t":
         raise ConfigError(f"{key}.bc_type: no periodic BOON-FNO3d (2-D space)")
     batch = exp["train"]["batch_size"]

@@ -42,8 +42,6 @@ from pcml.training.loop import TrainSettings, fit, resolve_device
 
 log = logging.getLogger(__name__)
 
-# Boundary variables of a 1-D dataset, by BC type: (left, right) names; periodic needs none.
-BOUNDARY_VARIABLES = {"neumann": ("flux_left", "flux_right"), "dirichlet": ("bc_left", "bc_right")}
 #: dataset kind -> dims of its target u
 KIND_DIMS: dict[str, tuple[str, ...]] = {"1d": ("sample", "x"), "1d_t": ("sample", "x", "t"),
                                          "2d_t": ("sample", "x", "y", "t")}
