@@ -190,7 +190,8 @@ def train_operator(
 ) -> None:
     """Train ``model_name`` on the first ``n_train`` samples; write the last-epoch weights and history.
 
-    The loss of a step is the relative L2 error summed over the batch (its gradient scale matters with
+    The dataset's kind must be the method's (:func:`check_dataset`); multi-step inputs are repeated along t
+    (:func:`model_input`) and BOON models get the BC data of :func:`boundary_values`. The loss of a step is the relative L2 error summed over the batch (its gradient scale matters with
     Adam's L2 weight decay, so it is not averaged). History columns: epoch, step, train_rel_l2 (the
     epoch's mean batch loss / batch_size), test_rel_l2 (mean over the last ``n_test`` samples; default:
     all samples not used for training).
