@@ -38,6 +38,7 @@ def expected_targets(profile: str) -> list[str]:
         files += [f"{res}/tables/probconserv_{exp}_lambda.{ext}" for ext in ("csv", "md", "tex")]
     files += [f"{res}/tables/probconserv_main.{ext}" for ext in ("csv", "md")]  # the combined main-text table
     files += [f"{fig}/probconserv/gpme_exact_solutions.{ext}" for ext in ("png", "pdf", "caption.txt")]  # F-GPME
+    files += [f"{fig}/probconserv/schematic.{ext}" for ext in ("png", "pdf", "caption.txt")]  # F0
     for exp in cfg["probconserv"]["shock"]["experiments"]:  # the shock-position histograms (F-STEF-2)
         files += [f"{fig}/probconserv/{exp}_shock_positions.{ext}" for ext in ("png", "pdf", "caption.txt")]
     for exp in cfg["probconserv"]["sigma_g_sweep_experiments"]:  # the sigma_G sweep (F-PME-4 and its table)

@@ -109,9 +109,9 @@ def check_probconserv(cfg: Mapping[str, Any]) -> None:
         if fig.get("f_id", 0) >= data["n_test_per_value"]:
             raise ConfigError(f"{key}.f_id = {fig['f_id']} but probconserv.data.n_test_per_value = "
                               f"{data['n_test_per_value']}")
-        if fig["kind"] == "solution_profiles":
+        if fig["kind"] in ("solution_profiles", "error_profiles", "overlaid_profiles"):
             if "t" not in fig:
-                raise ConfigError(f"{key}.t is required for kind solution_profiles")
+                raise ConfigError(f"{key}.t is required for kind {fig['kind']}")
             t0, t1 = get_problem(fig["experiment"]).t_range
             if not on_grid(fig["t"], t0, t1, data["grid_nt"]):
                 raise ConfigError(f"{key}.t = {fig['t']} is not a node of the evaluation grid")
