@@ -10,7 +10,7 @@ from pcml.evaluation.boon_metrics import boundary_residual, relative_l2_loss_sum
 from pcml.problems.burgers_dirichlet import burgers_solution
 from pcml.problems.heat_neumann import heat_solution
 from pcml.problems.stokes import stokes_solution
-from pcml.training.pino import bc_residual, pde_residual, pino_lite_loss, wall_flux
+from pcml.training.pino import bc_residual, pde_residual, pde_settings, pino_lite_loss, wall_flux
 
 F64 = torch.float64
 
@@ -300,3 +300,47 @@ def test_loss_bad_input():
         pino_lite_loss(u, u, "periodic", None, lambda_bc=-1.0)
     with pytest.raises(ValueError, match="bc_type"):
         pino_lite_loss(u, u, "robin", None, lambda_bc=0.0)
+
+
+# ----------------------------------------------------------------------------- pde_settings
+
+def _datasets():
+    from pcml.data.boon_1d import make_burgers_dirichlet, make_heat_neumann, make_stokes
+    from pcml.data.boon_periodic import make_burgers_periodic
+    per = dict(multi_step=True, nu=0.1, n_fine=256, dt=1e-3, seed=0)
+    return [make_heat_neumann(3, 129, multi_step=True, seed=0),
+            make_stokes(3, 129, multi_step=True, nu=0.1, seed=0),
+            make_burgers_dirichlet(3, 129, multi_step=True, nu=0.1, seed=0),
+            make_burgers_periodic(3, 128, **per),
+            make_burgers_periodic(3, 128, overwrite_last=False, **per)]
+
+
+def test_pde_settings_fit_the_datasets():
+    expect = [("heat", "k", 0.01, 0.5 / 199, False), ("stokes", "nu", 0.1, 1.2 / 199, False),
+              ("burgers", "nu", 0.1, 1.0 / 199, False), ("burgers", "nu", 0.1, 0.01, True),
+              ("burgers", "nu", 0.1, 0.01, False)]
+    for ds, (pde, name, coef, dt, over) in zip(_datasets(), expect):
+        s = pde_settings(ds)
+        assert s["pde"] == pde and s["params"] == {name: coef} and s["overwritten_last"] is over
+        assert abs(s["dt"] - dt) < 1e-12 and abs(s["dx"] - 1 / 128) < 1e-15
+        u = torch.as_tensor(ds["u"].values)
+        bc_type = ds.attrs["bc_type"]
+        bc = ({} if bc_type == "periodic" else
+              {"left": torch.as_tensor(ds["flux_left" if bc_type == "neumann" else "bc_left"].values),
+               "right": torch.as_tensor(ds["flux_right" if bc_type == "neumann" else "bc_right"].values)})
+        # the data's own PDE term is small; twice the coefficient makes it large
+        good = pino_lite_loss(u, u, bc_type, bc, lambda_bc=0.0, **s)
+        wrong = pino_lite_loss(u, u, bc_type, bc, lambda_bc=0.0, **{**s, "params": {name: 2 * coef}})
+        assert good < 1e-4 * wrong, (ds.attrs["experiment"], good, wrong)
+        if bc_type == "dirichlet":  # the Dirichlet data are the target's walls: exactly zero
+            assert pino_lite_loss(u, u, bc_type, bc, lambda_pde=0.0, **s) == 0
+
+
+def test_pde_settings_refuses_single_step_and_unknown():
+    from pcml.data.boon_1d import make_stokes
+    ds = make_stokes(2, 17, multi_step=False, nu=0.1, seed=0)
+    with pytest.raises(ValueError, match="multi-step"):
+        pde_settings(ds)
+    ds.attrs["experiment"] = "NV_Dir_3D"
+    with pytest.raises(ValueError, match="NV_Dir_3D"):
+        pde_settings(ds)

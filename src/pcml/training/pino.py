@@ -27,18 +27,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
 import torch
+import xarray as xr
 
 from pcml.constraints.boundary import RIGHT_FLUX_FACTOR, neumann_left_value, neumann_right_value
 from pcml.evaluation.boon_metrics import relative_l2_loss_sum
 
-__all__ = ["BC_TYPES", "PDES", "PDE_COEFFICIENT", "wall_flux", "bc_residual", "pde_residual",
-           "pino_lite_loss"]
+__all__ = ["BC_TYPES", "PDES", "PDE_COEFFICIENT", "EXPERIMENT_PDE", "wall_flux", "bc_residual",
+           "pde_residual", "pde_settings", "pino_lite_loss"]
 
 BC_TYPES = ("dirichlet", "neumann", "periodic")
 #: PDE name -> the name of its diffusion coefficient (the dataset attribute).
 PDE_COEFFICIENT = {"heat": "k", "stokes": "nu", "burgers": "nu"}
 PDES = tuple(PDE_COEFFICIENT)
+#: prefix of a BOON dataset's ``experiment`` attribute -> the PDE of its data
+EXPERIMENT_PDE = {"Heat": "heat", "Stokes": "stokes", "Burgers": "burgers"}
 
 # (axis of the field, wall names (low, high), BC dict keys) per spatial axis of a layout.
 _X_WALLS = ("left", "right")
@@ -255,3 +259,36 @@ def pino_lite_loss(pred: torch.Tensor, true: torch.Tensor, bc_type: str,
                              overwritten_last=overwritten_last)
             loss = loss + lambda_pde * r.square().mean()
     return loss
+
+
+def pde_settings(ds: xr.Dataset) -> dict:
+    """Keyword arguments of :func:`pino_lite_loss` (and :func:`pde_residual`) for a multi-step
+    1-D+t BOON dataset (:mod:`pcml.data.boon_1d`, :mod:`pcml.data.boon_periodic`):
+    {'pde', 'dx', 'dt', 'params', 'overwritten_last'}.
+
+    pde from the ``experiment`` attribute (Heat_* -> 'heat', Stokes_* -> 'stokes', Burgers_* ->
+    'burgers'); dx = x[1] - x[0] and dt = t[1] - t[0] from the coordinates (both must be uniform;
+    dx is 1/n_x on the periodic grid x_j = j/n_x); params = {'k': attrs k} or {'nu': attrs nu};
+    overwritten_last from the ``overwrite_last`` attribute (periodic data, P4). Raises ValueError
+    for a single-step dataset or one whose PDE has no FD residual here.
+    """
+    attrs = ds.attrs
+    prefix = str(attrs.get("experiment", "")).split("_")[0]
+    if prefix not in EXPERIMENT_PDE:
+        raise ValueError(f"pde_settings: no PDE residual for experiment {attrs.get('experiment')!r}; "
+                         f"known prefixes {sorted(EXPERIMENT_PDE)}")
+    if "u" not in ds or ds["u"].dims != ("sample", "x", "t") or ds.sizes["t"] < 3:
+        raise ValueError("pde_settings: the PDE term needs a multi-step dataset with u (sample, x, t) "
+                         "and >= 3 time levels")
+    pde = EXPERIMENT_PDE[prefix]
+    name = PDE_COEFFICIENT[pde]
+    if name not in attrs:
+        raise ValueError(f"pde_settings: dataset attrs lack the coefficient {name!r} of {pde!r}")
+    steps = {}
+    for axis in ("x", "t"):
+        d = np.diff(np.asarray(ds[axis].values, dtype=np.float64))
+        if not np.allclose(d, d[0], rtol=1e-9, atol=0) or not d[0] > 0:
+            raise ValueError(f"pde_settings: coordinate {axis!r} is not uniform and increasing")
+        steps[axis] = float(d[0])
+    return {"pde": pde, "dx": steps["x"], "dt": steps["t"], "params": {name: float(attrs[name])},
+            "overwritten_last": bool(int(attrs.get("overwrite_last", 0)))}
