@@ -44,7 +44,7 @@ PDES = tuple(PDE_COEFFICIENT)
 #: prefix of a BOON dataset's ``experiment`` attribute -> the PDE of its data
 EXPERIMENT_PDE = {"Heat": "heat", "Stokes": "stokes", "Burgers": "burgers"}
 
-# (axis of the field, wall names (low, high), BC dict keys) per spatial axis of a layout.
+# BC dict keys of the (low, high) walls along x and along y.
 _X_WALLS = ("left", "right")
 _Y_WALLS = ("bottom", "top")
 
@@ -139,6 +139,10 @@ def bc_residual(u: torch.Tensor, bc_type: str, bc: Mapping[str, float | torch.Te
     Returns the residuals flattened per sample and concatenated in the order left, right[, bottom,
     top]: m = 2 (1-D), 2 n_t (1-D+t), 2 n_t (n_y + n_x) (2-D+t; corner nodes counted on both walls);
     periodic m = 1, n_t, n_t (n_y + n_x). Raises ValueError naming the offending key or shape.
+
+    Periodic: u(x_0) = u(x_{n-1}) holds for the notebook's P4-overwritten data (and on grids with
+    the duplicated endpoint), but not on the plain grid x_j = j/n_x (overwrite_last=0), where the
+    residual of the true solution is not zero: use lambda_bc = 0 there (the PDE term wraps).
     """
     if bc_type not in BC_TYPES:
         raise ValueError(f"bc_residual: bc_type must be one of {BC_TYPES}, got {bc_type!r}")
