@@ -24,6 +24,7 @@ include: "workflow/rules/probconserv.smk"
 include: "workflow/rules/probconserv_extras.smk"
 include: "workflow/rules/released.smk"
 include: "workflow/rules/boon.smk"
+include: "workflow/rules/boon_sweeps.smk"
 include: "workflow/rules/scorecard.smk"
 include: "workflow/rules/manifest.smk"
 include: "workflow/rules/benchmark.smk"
@@ -35,6 +36,7 @@ rule all:
         rules.probconserv.input,
         rules.probconserv_released.input,
         rules.boon.input,
+        rules.boon_sweeps.input,
         rules.make_scorecard.output,
         rules.write_manifest.output,
         rules.plot_rule_costs.output,

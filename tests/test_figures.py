@@ -121,3 +121,76 @@ def test_bad_input_raises_naming_the_fault(files, tmp_path):
     with pytest.raises(ValueError, match="'anp'"):  # file of one method passed as another
         plot_mass_over_time(truth_nc, {"hardc_anp": preds["anp"]}, **kw)
     assert not (tmp_path / "a.png").exists() and not (tmp_path / "a.pdf").exists()
+
+
+def test_error_view_plots_mean_minus_truth_with_the_ribbon_around_it(files):
+    truth_nc, preds, u = files
+    fig = solution_profiles_figure(truth_nc, preds, param_value=0.6, t=0.5, f_id=1, error=True)
+    f, j = 3, 5  # the second function of the u* = 0.6 group, t = 0.5
+    for ax, method in zip(fig.axes, ["anp", "hardc_anp", "probconserv_anp"]):
+        mean_line, zero_line = ax.lines[0], ax.lines[1]
+        np.testing.assert_allclose(mean_line.get_ydata(), np.full(X.size, SHIFT[method]), rtol=0, atol=1e-12)
+        np.testing.assert_array_equal(zero_line.get_ydata(), np.zeros(X.size))
+        sd = xr.open_dataset(preds[method])["sd"].values[f, j]
+        band = ax.collections[0].get_paths()[0].vertices[:, 1]
+        assert np.isclose(band.max(), np.max(SHIFT[method] + 3 * sd)) and np.isclose(band.min(), np.min(SHIFT[method] - 3 * sd))
+    assert fig.axes[0].get_ylabel() == "û − u"
+    assert u.shape[0] == 4
+
+
+def test_mse_over_time_is_the_mean_squared_error_of_the_group(files):
+    from pcml.outputs.overview_figures import mse_curves, mse_over_time_figure
+
+    truth_nc, preds, u = files
+    truth = xr.open_dataset(truth_nc).load()
+    t, curves = mse_curves(truth, {m: xr.open_dataset(p).load() for m, p in preds.items()}, 0.6)
+    for method, shift in SHIFT.items():  # a constant shift c of the mean gives MSE c^2 at every time
+        np.testing.assert_allclose(curves[method], np.full(T.size, shift ** 2), rtol=0, atol=1e-14)
+    fig = mse_over_time_figure(truth_nc, preds, param_value=0.6, tlim=(0.2, 0.6))
+    ax = fig.axes[0]
+    assert [line.get_label() for line in ax.lines] == ["ANP", "HardC-ANP", "ProbConserv-ANP"]
+    np.testing.assert_allclose(ax.lines[0].get_xdata(), T[2:7])
+    assert ax.get_yscale() == "log" and ax.get_ylabel() == "MSE"
+    with pytest.raises(ValueError, match="tlim"):
+        mse_over_time_figure(truth_nc, preds, param_value=0.6, tlim=(2.0, 3.0))
+
+
+def test_overlaid_profiles_draw_every_mean_and_the_truth_in_one_panel(files):
+    from pcml.outputs.overview_figures import overlaid_profiles_figure
+
+    truth_nc, preds, u = files
+    fig = overlaid_profiles_figure(truth_nc, preds, param_value=0.5, t=0.3, f_id=0)
+    (ax,) = fig.axes
+    assert [line.get_label() for line in ax.lines] == ["ANP", "HardC-ANP", "ProbConserv-ANP", "True"]
+    for line, method in zip(ax.lines, ["anp", "hardc_anp", "probconserv_anp"]):
+        np.testing.assert_allclose(line.get_ydata(), u[0, 3] + SHIFT[method], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(ax.lines[-1].get_ydata(), u[0, 3], rtol=0, atol=1e-12)
+    assert not ax.collections  # no ribbons
+    with pytest.raises(ValueError, match="f_id = 2"):
+        overlaid_profiles_figure(truth_nc, preds, param_value=0.5, t=0.3, f_id=2)
+
+
+def test_every_configured_figure_kind_is_registered_and_in_the_schema():
+    import yaml
+    from pathlib import Path
+
+    from pcml.outputs.registry import FIGURE_KINDS
+
+    repo = Path(__file__).resolve().parents[1]
+    schema = yaml.safe_load((repo / "workflow/config/schema.yaml").read_text())
+    enum = schema["properties"]["probconserv"]["properties"]["figures"]["additionalProperties"]["properties"]["kind"]["enum"]
+    assert set(enum) == set(FIGURE_KINDS)
+    paper = yaml.safe_load((repo / "workflow/config/paper.yaml").read_text())
+    assert {fig["kind"] for fig in paper["probconserv"]["figures"].values()} == set(FIGURE_KINDS)
+
+
+def test_schematic_has_both_steps_inputs_and_outputs(tmp_path):
+    from pcml.outputs.probconserv_schematic import plot_schematic, schematic_figure
+
+    fig = schematic_figure()
+    texts = " ".join(t.get_text() for t in fig.axes[0].texts)
+    for needed in ("Attentive Neural\nProcess θ", "Probabilistic\nconstraint\nG, b, σ_G", "μ, Σ", "μ̃, Σ̃", "Context D"):
+        assert needed in texts
+    assert len(fig.axes[0].patches) == 6  # two boxes, four arrows
+    plot_schematic(out_png=tmp_path / "s.png", out_pdf=tmp_path / "s.pdf", out_caption=tmp_path / "s.txt", caption="F0")
+    assert (tmp_path / "s.png").stat().st_size > 1000 and (tmp_path / "s.txt").read_text() == "F0\n"

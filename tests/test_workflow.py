@@ -7,6 +7,7 @@ import pytest
 import xarray as xr
 
 from conftest import REF, REPO, copy_workflow, snakemake
+from pcml.config import expand_boon
 
 PROFILES = ["paper", "quick", "smoke"]
 
@@ -24,7 +25,7 @@ def expected_targets(profile: str) -> list[str]:
     cfg = yaml.safe_load((REPO / "workflow/config/paper.yaml").read_text())
     if profile != "paper":
         overlay = yaml.safe_load((REPO / f"workflow/config/{profile}.yaml").read_text())
-        cfg["boon"].update(overlay.get("boon", {}))
+        cfg["boon"] = merged(cfg["boon"], overlay.get("boon", {}))
     res, fig = f"results/{profile}", f"figures/{profile}"
     files = [f"{res}/manifest.json"]
     for exp in cfg["probconserv"]["experiments"]:
@@ -38,6 +39,7 @@ def expected_targets(profile: str) -> list[str]:
         files += [f"{res}/tables/probconserv_{exp}_lambda.{ext}" for ext in ("csv", "md", "tex")]
     files += [f"{res}/tables/probconserv_main.{ext}" for ext in ("csv", "md")]  # the combined main-text table
     files += [f"{fig}/probconserv/gpme_exact_solutions.{ext}" for ext in ("png", "pdf", "caption.txt")]  # F-GPME
+    files += [f"{fig}/probconserv/schematic.{ext}" for ext in ("png", "pdf", "caption.txt")]  # F0
     for exp in cfg["probconserv"]["shock"]["experiments"]:  # the shock-position histograms (F-STEF-2)
         files += [f"{fig}/probconserv/{exp}_shock_positions.{ext}" for ext in ("png", "pdf", "caption.txt")]
     for exp in cfg["probconserv"]["sigma_g_sweep_experiments"]:  # the sigma_G sweep (F-PME-4 and its table)
@@ -46,9 +48,22 @@ def expected_targets(profile: str) -> list[str]:
                   for ext in ("png", "pdf", "caption.txt")]
     for dataset in cfg["boon"]["datasets"]:
         files += [f"{res}/boon/datasets/{dataset}.nc", f"{fig}/boon/dataset_{dataset}.png"]
-    for exp in cfg["boon"]["experiments"]:
+    boon = expand_boon(cfg["boon"])  # with the sweeps' and the resolution study's derived entries
+    for exp in boon["experiments"]:
         files += [f"{res}/tables/boon_{exp}.{ext}" for ext in ("csv", "md", "tex")]
+    for name, sweep in boon["sweeps"].items():
+        files += [f"{res}/tables/boon_sweep_{name}.{ext}" for ext in ("csv", "md", "tex") if sweep["values"]]
+    for exp, sizes in boon["resolution"].items():
+        files += [f"{res}/tables/boon_{exp}_resolution.{ext}" for ext in ("csv", "md", "tex") if sizes]
     return files
+
+
+def merged(base: dict, overlay: dict) -> dict:
+    """``overlay`` merged into ``base`` as Snakemake merges config files: dicts recursively, the rest replaced."""
+    out = dict(base)
+    for key, value in overlay.items():
+        out[key] = merged(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
 
 
 @pytest.mark.parametrize("profile", PROFILES)

@@ -109,9 +109,9 @@ def check_probconserv(cfg: Mapping[str, Any]) -> None:
         if fig.get("f_id", 0) >= data["n_test_per_value"]:
             raise ConfigError(f"{key}.f_id = {fig['f_id']} but probconserv.data.n_test_per_value = "
                               f"{data['n_test_per_value']}")
-        if fig["kind"] == "solution_profiles":
+        if fig["kind"] in ("solution_profiles", "error_profiles", "overlaid_profiles"):
             if "t" not in fig:
-                raise ConfigError(f"{key}.t is required for kind solution_profiles")
+                raise ConfigError(f"{key}.t is required for kind {fig['kind']}")
             t0, t1 = get_problem(fig["experiment"]).t_range
             if not on_grid(fig["t"], t0, t1, data["grid_nt"]):
                 raise ConfigError(f"{key}.t = {fig['t']} is not a node of the evaluation grid")
@@ -235,13 +235,78 @@ def check_boon_seeds(cfg: Mapping[str, Any]) -> None:
                               f"{sorted(cfg['experiments'])}")
 
 
+def value_tag(value: float) -> str:
+    """A number as a name fragment: 0.02 -> "0p02", 250 -> "250", 1e-3 -> "0p001"."""
+    text = f"{float(value):.10f}".rstrip("0").rstrip(".")
+    return text.replace(".", "p").replace("-", "m")
+
+
+def sweep_experiments(boon: Mapping[str, Any], name: str) -> list[str]:
+    """The experiments of sweep ``name``: its base experiment, then one per value (see :func:`expand_boon`)."""
+    sweep = boon["sweeps"][name]
+    return [sweep["experiment"]] + [f"{sweep['experiment']}_{sweep['setting']}{value_tag(v)}" for v in sweep["values"]]
+
+
+def resolution_datasets(boon: Mapping[str, Any], experiment: str) -> list[str]:
+    """The datasets that the models of ``experiment`` are evaluated on without retraining (other n_x)."""
+    base = boon["experiments"][experiment]["dataset"]
+    return [f"{base}_n{int(n)}" for n in boon.get("resolution", {}).get(experiment, [])]
+
+
+def expand_boon(boon: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``boon`` section with the datasets and experiments that the sweeps and the resolution study derive.
+
+    A sweep {experiment: E, setting: s, values: [v, ...]} adds, per value v, the dataset "<E>_<s><v>" (E's
+    dataset block with s = v) and the experiment of the same name (E's block on that dataset): trained and
+    evaluated like any other, one column of the sweep's table each. A resolution entry E: [n, ...] adds the
+    datasets "<E's dataset>_n<n>" (E's dataset block with n_x = n: the same functions, since the generators
+    draw them independently of the grid) that E's models are evaluated on. Lists are the profile's to
+    override (Snakemake replaces lists, it merges dicts). Raises ConfigError naming the key for an unknown
+    experiment, a setting the dataset's generator does not take, a derived name that already exists with
+    other settings, or modes that do not fit a derived grid (P21).
+    """
+    out = {**boon, "datasets": dict(boon["datasets"]), "experiments": dict(boon["experiments"])}
+
+    def add(kind: str, name: str, block: dict, key: str) -> None:
+        if name in out[kind] and out[kind][name] != block:
+            raise ConfigError(f"{key}: derives boon.{kind}.{name}, which exists with other settings")
+        out[kind][name] = block
+
+    for name, sweep in boon.get("sweeps", {}).items():
+        key = f"boon.sweeps.{name}"
+        base = sweep["experiment"]
+        if base not in boon["experiments"]:
+            raise ConfigError(f"{key}.experiment = {base!r} is not one of boon.experiments {sorted(boon['experiments'])}")
+        exp = boon["experiments"][base]
+        for value, derived in zip(sweep["values"], sweep_experiments(boon, name)[1:]):
+            add("datasets", derived, {**boon["datasets"][exp["dataset"]], sweep["setting"]: value}, key)
+            add("experiments", derived, {**exp, "dataset": derived}, key)
+    for base, sizes in boon.get("resolution", {}).items():
+        key = f"boon.resolution.{base}"
+        if base not in boon["experiments"]:
+            raise ConfigError(f"{key}: {base!r} is not one of boon.experiments {sorted(boon['experiments'])}")
+        exp = boon["experiments"][base]
+        for n, derived in zip(sizes, resolution_datasets(boon, base)):
+            add("datasets", derived, {**boon["datasets"][exp["dataset"]], "n_x": int(n)}, key)
+            if exp["model"]["modes"] > int(n) // 2 + 1:
+                raise ConfigError(f"{key}: n_x = {n} takes at most n_x // 2 + 1 = {int(n) // 2 + 1} modes, "
+                                  f"boon.experiments.{base}.model.modes = {exp['model']['modes']} (P21)")
+    for name in set(out["datasets"]) - set(boon["datasets"]):
+        check_boon_dataset(name, out["datasets"][name])
+    for name in set(out["experiments"]) - set(boon["experiments"]):
+        check_boon_experiment(name, out["experiments"][name], out["datasets"])
+    return out
+
+
 def check_boon(cfg: Mapping[str, Any]) -> None:
-    """Check the ``boon`` section: every dataset block, then every experiment against its dataset."""
+    """Check the ``boon`` section: every dataset block, every experiment against its dataset, and what the
+    sweeps and the resolution study derive (:func:`expand_boon`)."""
     for name, block in cfg["datasets"].items():
         check_boon_dataset(name, block)
     for name, exp in cfg["experiments"].items():
         check_boon_experiment(name, exp, cfg["datasets"])
     check_boon_seeds(cfg)
+    expand_boon(cfg)
 
 
 def check_config(config: Mapping[str, Any]) -> None:

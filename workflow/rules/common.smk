@@ -4,10 +4,12 @@ import json
 
 import yaml
 
-from pcml.config import ConfigError, check_config, deviations
+from pcml.config import ConfigError, check_config, deviations, expand_boon
 
 try:
     check_config(config)
+    # the datasets and experiments that the BOON sweeps and the resolution study derive, as ordinary entries
+    config["boon"] = expand_boon(config["boon"])
 except ConfigError as exc:
     raise WorkflowError(f"invalid configuration: {exc}") from None
 
@@ -19,6 +21,7 @@ BENCHMARKS = f"{RESULTS}/benchmarks"
 
 with open(workflow.source_path("../config/paper.yaml")) as _f:
     PAPER_CONFIG = yaml.safe_load(_f)
+PAPER_CONFIG["boon"] = expand_boon(PAPER_CONFIG["boon"])
 
 
 wildcard_constraints:

@@ -7,6 +7,7 @@ rule write_manifest:
         rules.probconserv.input,
         rules.probconserv_released.input,
         rules.boon.input,
+        rules.boon_sweeps.input,
         rules.make_scorecard.output,
     output:
         manifest=f"{RESULTS}/manifest.json",

@@ -304,6 +304,7 @@ rule probconserv:
                             ext=["csv", "md", "tex"]),
         combined=expand(f"{RESULTS}/tables/probconserv_main.{{ext}}", ext=["csv", "md"] if PC_COMBINED else []),
         exact_solutions=expand(f"{FIGURES}/probconserv/gpme_exact_solutions.{{ext}}", ext=["png", "pdf", "caption.txt"]),
+        schematic=expand(f"{FIGURES}/probconserv/schematic.{{ext}}", ext=["png", "pdf", "caption.txt"]),
         shock_figures=expand(f"{FIGURES}/probconserv/{{experiment}}_shock_positions.{{ext}}", experiment=PC_SHOCK,
                              ext=["png", "pdf", "caption.txt"]),
         lambda_tables=expand(f"{RESULTS}/tables/probconserv_{{experiment}}_lambda.{{ext}}", experiment=PC_LAMBDA_SWEEP,

@@ -257,3 +257,27 @@ rule plot_exact_solutions:
         "ProbConserv: exact solutions of the GPME problems (F-GPME)"
     script:
         "../scripts/plot_exact_solutions.py"
+
+
+rule plot_probconserv_schematic:
+    output:
+        png=report(f"{FIGURES}/probconserv/schematic.png", caption="../report/caption.rst",
+                   category="2. ProbConserv", subcategory="problems", labels={"output": "figure", "name": "F0"}),
+        pdf=f"{FIGURES}/probconserv/schematic.pdf",
+        caption=f"{FIGURES}/probconserv/schematic.caption.txt",
+    params:
+        caption=("F0 (ProbConserv README/paper schematic, spec §7.1): step 1, the attentive neural process maps the "
+                 "context and the target points to a predictive mean and covariance; step 2, the probabilistic "
+                 "constraint (G, b, sigma_G) updates them. A static diagram redrawn with matplotlib (no data)."),
+    log:
+        f"{LOGS}/figures/probconserv_schematic.log",
+    benchmark:
+        f"{BENCHMARKS}/figures/probconserv_schematic.tsv"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    message:
+        "ProbConserv: the two-step schematic (F0)"
+    script:
+        "../scripts/plot_schematic.py"

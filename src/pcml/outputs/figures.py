@@ -161,8 +161,11 @@ def _time_index(t_grid: np.ndarray, t: float) -> int:
 
 def solution_profiles_figure(truth_nc: str | Path, predictions: Mapping[str, str | Path], *, param_value: float,
                              t: float, f_id: int = 1, xlim: tuple[float, float] | None = None,
-                             title: str | None = None) -> Figure:
+                             title: str | None = None, error: bool = False) -> Figure:
     """F-STEF-1 as a Figure: one panel per method (style order), mean ±3 sd and the true profile at time t.
+
+    ``error=True`` draws the error instead (F-HEAT-4, F-PME-2, F-STEF-3, F-ADV-3): mean - u with the
+    ±3 sd ribbon around it and a dashed zero line (the truth), y label "û − u".
 
     ``f_id`` indexes the function within the group of ``param_value`` (0-based, as f_id "1" of the paper);
     ``t`` snaps to the nearest grid time. Without ``title`` the figure is titled "<param> = <value>, t = <t>".
@@ -177,6 +180,8 @@ def solution_profiles_figure(truth_nc: str | Path, predictions: Mapping[str, str
     j = _time_index(truth["t"].values.astype(float), t)
     x = truth["x"].values.astype(np.float64)
     u = truth["u"].transpose("function", "t", "x").values[f, j].astype(np.float64)
+    shift = u if error else np.zeros_like(u)  # the error view plots everything relative to the truth
+    u = u - shift
     visible = np.ones_like(x, dtype=bool) if xlim is None else (x >= xlim[0]) & (x <= xlim[1])
     every = _marker_indices(x, *(xlim or (None, None)))
     lows, highs = [u[visible]], [u[visible]]
@@ -184,7 +189,7 @@ def solution_profiles_figure(truth_nc: str | Path, predictions: Mapping[str, str
         fig = Figure(figsize=(10.0, 2.6), layout="constrained")
         axes = fig.subplots(1, len(preds), sharey=True, squeeze=False)[0]
         for ax, (method, pred) in zip(axes, preds.items()):
-            mean = pred["mean"].transpose("function", "t", "x").values[f, j].astype(np.float64)
+            mean = pred["mean"].transpose("function", "t", "x").values[f, j].astype(np.float64) - shift
             sd = pred["sd"].transpose("function", "t", "x").values[f, j].astype(np.float64)
             lo, hi = mean - RIBBON_SDS * sd, mean + RIBBON_SDS * sd
             lows.append(lo[visible])
@@ -197,14 +202,15 @@ def solution_profiles_figure(truth_nc: str | Path, predictions: Mapping[str, str
             ax.set_xlabel("x")
             if xlim is not None:
                 ax.set_xlim(*xlim)
-        axes[0].set_ylabel("u")
+        axes[0].set_ylabel("û − u" if error else "u")
         if xlim is not None:  # autoscale would include data outside the window
             ymin, ymax = float(np.min(np.concatenate(lows))), float(np.max(np.concatenate(highs)))
             pad = 0.05 * (ymax - ymin or 1.0)
             axes[0].set_ylim(ymin - pad, ymax + pad)
         handles = [Line2D([], [], color="0.35", linewidth=1.2, label="Mean"),
                    Patch(color="0.35", alpha=RIBBON_ALPHA * 2, label=f"±{RIBBON_SDS:g} sd"),
-                   Line2D([], [], color=TRUE[1], linestyle=TRUE[2], linewidth=1.1, label="True solution")]
+                   Line2D([], [], color=TRUE[1], linestyle=TRUE[2], linewidth=1.1,
+                          label="Zero error" if error else "True solution")]
         fig.legend(handles=handles, loc="outside right center", frameon=False)
         label = param_label(truth.attrs["param_name"], float(param_value))
         fig.suptitle(title if title else f"{label}, t = {float(truth['t'].values[j]):g}", fontsize="medium")
@@ -213,8 +219,10 @@ def solution_profiles_figure(truth_nc: str | Path, predictions: Mapping[str, str
 
 def plot_solution_profiles(truth_nc: str | Path, predictions: Mapping[str, str | Path], *, param_value: float,
                            t: float, f_id: int = 1, out_png: str | Path, out_pdf: str | Path,
-                           xlim: tuple[float, float] | None = None, title: str | None = None) -> None:
-    """Write F-STEF-1 (profiles of function ``f_id`` of ``param_value`` at time ``t``) as PNG and PDF."""
+                           xlim: tuple[float, float] | None = None, title: str | None = None,
+                           error: bool = False) -> None:
+    """Write F-STEF-1 (profiles of function ``f_id`` of ``param_value`` at time ``t``; with ``error``, the
+    error view) as PNG and PDF."""
     fig = solution_profiles_figure(truth_nc, predictions, param_value=param_value, t=t, f_id=f_id, xlim=xlim,
-                                   title=title)
+                                   title=title, error=error)
     save_figure(fig, out_png, out_pdf)

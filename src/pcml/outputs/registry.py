@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pcml.outputs.figures import plot_mass_over_time, plot_solution_profiles
+from pcml.outputs.overview_figures import plot_mse_over_time, plot_overlaid_profiles
 from pcml.outputs.style import write_text_atomic
 
 
@@ -16,7 +17,25 @@ def _solution_profiles(truth, predictions, fig, out_png, out_pdf, title):
                            out_png=out_png, out_pdf=out_pdf, xlim=fig.get("xlim"), title=title)
 
 
-FIGURE_KINDS = {"mass_over_time": _mass_over_time, "solution_profiles": _solution_profiles}
+def _error_profiles(truth, predictions, fig, out_png, out_pdf, title):
+    plot_solution_profiles(truth, predictions, param_value=fig["param"], t=fig["t"], f_id=fig.get("f_id", 1),
+                           out_png=out_png, out_pdf=out_pdf, xlim=fig.get("xlim"), title=title, error=True)
+
+
+def _overlaid_profiles(truth, predictions, fig, out_png, out_pdf, title):
+    plot_overlaid_profiles(truth, predictions, param_value=fig["param"], t=fig["t"], f_id=fig.get("f_id", 1),
+                           out_png=out_png, out_pdf=out_pdf, xlim=fig.get("xlim"), title=title)
+
+
+def _mse_over_time(truth, predictions, fig, out_png, out_pdf, title):
+    plot_mse_over_time(truth, predictions, param_value=fig["param"], out_png=out_png, out_pdf=out_pdf,
+                       tlim=fig.get("tlim"), title=title)
+
+
+FIGURE_KINDS = {"mass_over_time": _mass_over_time, "solution_profiles": _solution_profiles,
+                "error_profiles": _error_profiles, "overlaid_profiles": _overlaid_profiles,
+                "mse_over_time": _mse_over_time}
+
 
 
 def plot_configured_figure(figure: dict, truth: str, predictions: dict[str, str], out_png: str, out_pdf: str,
