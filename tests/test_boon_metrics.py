@@ -127,7 +127,9 @@ def test_two_d_walls_residuals_and_stencils_by_hand():
     np.testing.assert_allclose(wall_derivative(u, "bottom", stencil="second_order", n_space=2), 0.0, atol=1e-12)
     res = boundary_residual(u, "neumann", {"left": 0.0, "right": 3.0 * np.array([1.0, 2.0]), "bottom": 0.0,
                                            "top": np.array([4.0, 8.0])}, n_space=2)
-    assert set(res) == {"left", "right", "bottom", "top"} and res["bottom"].shape == (1, 5, 2)
+    # Neumann walls in 2-D leave out their two corner nodes
+    assert set(res) == {"left", "right", "bottom", "top"} and res["bottom"].shape == (1, 3, 2)
+    assert res["left"].shape == (1, 4, 2)
     np.testing.assert_allclose(res["right"], 0.0, atol=1e-12)
     np.testing.assert_allclose(res["top"], 0.0, atol=1e-12)
     np.testing.assert_allclose(wall_mean_abs(res["left"]), [(0.0625 + 0.125) / 2], rtol=1e-12)
@@ -157,3 +159,17 @@ def test_per_step_and_near_boundary_errors_by_hand():
     assert near_boundary_mask((10, 10)).sum() == 100 - 64
     with pytest.raises(ValueError, match="fraction"):
         near_boundary_mask((10,), fraction=0.6)
+
+
+def test_two_d_neumann_residuals_leave_out_the_corners():
+    u = np.ones((1, 6, 6))  # du/dx = du/dy = 0 everywhere
+    zero = {w: 0.0 for w in ("left", "right", "bottom", "top")}
+    u[0, 0, 0] = 5.0  # a corner: breaks the left wall's relation at y = 0 and the bottom's at x = 0
+    res = boundary_residual(u, "neumann", zero, n_space=2)
+    assert all(np.all(r == 0.0) for r in res.values())
+    u[0, 0, 2] = 5.0  # a left-wall node off the corners: seen
+    res = boundary_residual(u, "neumann", zero, n_space=2)
+    assert np.abs(res["left"]).max() > 0 and np.all(res["bottom"] == 0.0)
+    # Dirichlet residuals keep the corners
+    d = boundary_residual(u, "dirichlet", {w: 1.0 for w in zero}, n_space=2)
+    assert d["left"].shape == (1, 6) and d["bottom"][0, 0] == 4.0

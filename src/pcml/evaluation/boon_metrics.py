@@ -145,7 +145,9 @@ def boundary_residual(u: ArrayLike, bc_type: str, bc: Mapping | None = None, h: 
     """Per-sample BC residuals at each wall, each of the wall's shape (see the module docstring).
 
     Dirichlet: {wall: u(wall) - bc[wall]}. Neumann: {wall: D_h u(wall) - bc[wall]}, D_h the derivative
-    along the wall's axis with ``stencil`` 'boon' (the correction's stencils) or 'second_order'.
+    along the wall's axis with ``stencil`` 'boon' (the correction's stencils) or 'second_order'; in 2-D
+    without the wall's two corner nodes (shape (batch, n - 2[, n_t])), where an x-wall and a y-wall
+    relation meet and only one of them can hold (BOON-FNO3d enforces the y-walls last).
     Periodic (1-D only): {'ends': u0 - u_{n-1}}. Walls: left, right (and bottom, top when n_space = 2).
     """
     walls = [w for w, (axis, _) in WALLS.items() if axis <= n_space]
@@ -169,7 +171,8 @@ def boundary_residual(u: ArrayLike, bc_type: str, bc: Mapping | None = None, h: 
         out = {}
         for w in walls:
             flux = wall_derivative(u, w, h, stencil, n_space)
-            out[w] = flux - _bc_value(bc, w, flux.shape, bc_type)
+            r = flux - _bc_value(bc, w, flux.shape, bc_type)
+            out[w] = r[:, 1:-1] if n_space == 2 else r  # 2-D: without the corners (two normals meet there)
         return out
     raise ValueError(f"boundary_residual: bc_type must be 'dirichlet', 'neumann' or 'periodic', "
                      f"got {bc_type!r}")
