@@ -11,7 +11,7 @@ float32 round-off amplified by 1/h in a Neumann stencil; ``dtype="float32"`` rep
 rel_l2 (over all points) and the absolute BC residual at each wall, averaged over the wall's other axes
 (y or x, and t): bc_left/bc_right (and bc_bottom/bc_top in 2-D) (Dirichlet: u - alpha_D; Neumann: the
 derivative along the wall's axis - alpha_N with BOON's one-sided stencils, and bc_<wall>_2nd with
-2nd-order stencils), bc_ends (periodic: u(x_0) - u(x_{N-1})). Multi-step data add rel_l2_step<k>, the
+2nd-order stencils; in 2-D without the corner nodes), bc_ends (periodic: u(x_0) - u(x_{N-1})). Multi-step data add rel_l2_step<k>, the
 relative L2 of output step k = 1..n_t, and rel_l2_near_boundary, the relative L2 over the first/last 5% of
 the nodes along each spatial axis (spec §5, optional). The 1-D single-step metrics are rel_l2 and the
 wall residuals only.

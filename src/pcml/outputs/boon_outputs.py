@@ -56,7 +56,8 @@ BC_NOTES: dict[str, str] = {
                   "the target's boundary values."),
     "neumann": ("BC err. left/right = |D_h u_pred - alpha_N| at x = 0 / x = 1 (bottom/top: du/dy at y = 0 / y = 1), "
                 "D_h the BOON correction's one-sided stencils (first-order forward at x = 0 and y = 0, third-order "
-                "backward at x = 1 and y = 1), or 2nd-order one-sided stencils where marked."),
+                "backward at x = 1 and y = 1), or 2nd-order one-sided stencils where marked; in 2-D the corner nodes are "
+                "left out (two normals meet there)."),
     "periodic": "BC err. ends = |u_pred(x_0) - u_pred(x_{N-1})|, the two ends of the grid.",
 }
 MISSING = "–"
