@@ -219,3 +219,27 @@ def test_schema_lists_exactly_the_generators_arguments():
     arguments = {p for g in GENERATORS for p in inspect.signature(get_generator(g)).parameters} - {"seed"}
     assert set(block["properties"]) == arguments | {"generator"}
     assert set(block["properties"]["generator"]["enum"]) == set(GENERATORS) == set(GENERATOR_BC_TYPES)
+
+
+def test_mode_limits_agree_with_the_models_own_check():
+    """The DAG-start rule (pcml.config) and the models' check_modes accept exactly the same mode counts."""
+    fno_nd = pytest.importorskip("pcml.models.fno_nd")
+    from pcml.config import boon_mode_limits
+
+    for method, sizes in [("fno2d", {"x": 20, "t": 5}), ("boon_fno2d", {"x": 20, "t": 5}),
+                          ("boon_fno2d_clean", {"x": 17, "t": 25}), ("fno3d", {"x": 9, "y": 9, "t": 5}),
+                          ("boon_fno3d", {"x": 9, "y": 9, "t": 4})]:
+        for bc_type in ("dirichlet", "neumann", "periodic"):
+            if method.endswith("3d") and bc_type == "periodic":
+                continue
+            limits = boon_mode_limits(method, sizes, bc_type)
+            grid = tuple(sizes.values())
+            for modes in range(1, 20):
+                for modes_t in range(1, 20):
+                    ours = modes <= limits["modes"][0] and modes_t <= limits["modes_t"][0]
+                    try:
+                        fno_nd.check_modes(method, modes, modes_t, grid, bc_type)
+                        theirs = True
+                    except ValueError:
+                        theirs = False
+                    assert ours == theirs, (method, bc_type, sizes, modes, modes_t)
