@@ -8,7 +8,8 @@ Layouts: a latent is (batch, C, n_x, n_t) or (batch, C, n_x, n_y, n_t); a model 
 stencils with h = length / (n - 1) along that axis, periodic average).
 
 A corrected layer (:class:`CorrectionND`, the straightforward implementation: every probe and
-elimination step is a full layer call, the probes once per call) computes
+elimination step is a full layer call, the probes once per call; for a 1x1 convolution T2 is
+skipped, which leaves its output unchanged, see ``reference``) computes
 
 * Dirichlet / Neumann: probes K00, KN0, K0N, KNN along x, vectors over t (output channel 0 of
   batch item 0, at y index 0 in 3-D, as the released code); elimination along x on both sides;
