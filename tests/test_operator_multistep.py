@@ -245,3 +245,34 @@ def test_method_of_the_wrong_dimension_is_refused(runs, tmp_path):
     with pytest.raises(ValueError, match="unknown BOON method"):
         train_operator(stokes, model_name="fno9d", model_kwargs={"modes": 2, "width": 4}, **common)
     assert not (tmp_path / "m.pt").exists()
+
+
+REAL = [("stokes", "boon_fno2d", {"modes": 3, "modes_t": 2, "width": 4}),
+        ("heat", "boon_fno2d_clean", {"modes": 3, "modes_t": 2, "width": 4}),
+        ("periodic", "boon_fno2d", {"modes": 3, "modes_t": 2, "width": 4}),
+        ("cavity", "boon_fno3d", {"modes": 2, "modes_t": 2, "width": 4}),
+        ("wave", "boon_fno3d", {"modes": 2, "modes_t": 2, "width": 4})]
+
+
+@pytest.mark.parametrize("name, method, model", REAL)
+def test_registry_models_meet_the_bc_through_the_pipeline(runs, name, method, model, tmp_path):
+    """The real BOON-FNO2d/3d (not the stand-in): trained one epoch, predicted in float64, BC met to round-off."""
+    real = pytest.importorskip("pcml.models.boon_nd")
+    data, _ = runs[name]
+    bc_type = read_netcdf(data).attrs["bc_type"]
+    cls = real.BOONFNO2d if "2d" in method else real.BOONFNO3d
+    with pytest.MonkeyPatch.context() as mp:  # undo the module's stand-ins for this test
+        mp.setitem(pcml.models.MODELS, method, cls if not method.endswith("_clean") else
+                   (lambda **kw: cls(faithful=False, **kw)))
+        settings = TrainSettings(epochs=1, batch_size=2, lr=1e-3, weight_decay=1e-4, scheduler_step=50,
+                                 select="last", seed=0)
+        train_operator(data, model_name=method, model_kwargs={**model, "bc_type": bc_type}, n_train=4, n_test=4,
+                       settings=settings, out_model=tmp_path / "m.pt", out_history=tmp_path / "h.csv",
+                       work_dir=tmp_path / "w", device="cpu", threads=1, progress=False)
+        predict_operator(tmp_path / "m.pt", data, n_test=4, out_nc=tmp_path / "p.nc", device="cpu")
+    m = sample_metrics(read_netcdf(tmp_path / "p.nc"))
+    walls = [k for k in m if k.startswith("bc_") and not k.endswith("_2nd")]
+    n_x = read_netcdf(data).sizes["x"]
+    for wall in walls:
+        limit = 0.0 if bc_type != "neumann" else 1e-11 * (n_x - 1)
+        assert m[wall].max() <= limit, (wall, m[wall].max())
