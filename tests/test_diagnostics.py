@@ -7,8 +7,8 @@ import pytest
 import xarray as xr
 
 from pcml.data.netcdf import write_netcdf
-from pcml.outputs.diagnostics import (FIGURES, cons_plot_figure, input_context_figure, load_inputs, metrics_long,
-                                      mse_at_t_table, cons_table, mse_over_time_figure, riemann_masses,
+from pcml.outputs.diagnostics import (FIGURES, cons_plot_figure, cons_table, input_context_figure, load_inputs,
+                                      metrics_long, mse_at_t_table, mse_over_time_figure, riemann_masses,
                                       time_plot_fid_figure, time_plot_figure, write_diagnostics)
 
 T = np.linspace(0.0, 1.0, 11)
@@ -186,6 +186,10 @@ def test_write_diagnostics_writes_every_file(files, tmp_path):
     assert "t = 0.3" in figures["time_plot_fid"]["caption"].read_text()
     assert len(pd.read_csv(mse_csv)) == 4 and len(pd.read_csv(cons_csv)) == 4
     assert not list((tmp_path / "diag").glob(".*tmp"))
+    first = {p: p.read_bytes() for p in (tmp_path / "diag").iterdir()}
+    write_diagnostics(truth_nc, preds, test_nc, t_star=T_STAR, f_id=1, figures=figures, mse_at_t_csv=mse_csv,
+                      cons_df_csv=cons_csv, caption="Profile test.")
+    assert {p: p.read_bytes() for p in (tmp_path / "diag").iterdir()} == first  # a rerun gives the same bytes
 
 
 def test_bad_input_is_refused_before_anything_is_written(files, tmp_path):
