@@ -22,6 +22,7 @@ except ConfigError as exc:
 include: "workflow/rules/common.smk"
 include: "workflow/rules/probconserv.smk"
 include: "workflow/rules/probconserv_extras.smk"
+include: "workflow/rules/probconserv_diagnostics.smk"
 include: "workflow/rules/released.smk"
 include: "workflow/rules/boon.smk"
 include: "workflow/rules/boon_sweeps.smk"
@@ -34,6 +35,7 @@ rule all:
     default_target: True
     input:
         rules.probconserv.input,
+        rules.probconserv_diagnostics.input,
         rules.probconserv_released.input,
         rules.boon.input,
         rules.boon_sweeps.input,

@@ -5,6 +5,7 @@
 rule write_manifest:
     input:
         rules.probconserv.input,
+        rules.probconserv_diagnostics.input,
         rules.probconserv_released.input,
         rules.boon.input,
         rules.boon_sweeps.input,
