@@ -88,7 +88,8 @@ def test_bc_types_table(tmp_path):
     assert table["definition"][2] == "u(x_0, t) = u(x_{N-1}, t)"
     assert outs["md"].read_text().startswith("Table 1: BC types\n")
     tex = outs["tex"].read_text()
-    assert r"$u(x,t) = \alpha_D(x,t),\ x \in \partial\Omega$" in tex and r"\label{tab:boon_bc_types}" in tex
+    assert (r"Dirichlet & $u(x,t) = \alpha_D(x,t),\ x \in \partial\Omega$ & Stokes' second problem, viscous "
+            r"Burgers, NS lid-driven cavity \\") in tex and r"\label{tab:boon_bc_types}" in tex
     assert r"\alpha_N" in tex and tex.count(r" \\") == 4  # header + 3 rows
 
 
@@ -360,3 +361,106 @@ def test_boundary_residual_figure(tmp_path, cavity_files):
     out = {k: tmp_path / f"res.{k}" for k in ("png", "pdf")}
     boon_curves.plot_boundary_residual(cavity_files, out_png=out["png"], out_pdf=out["pdf"])
     assert out["png"].exists() and out["pdf"].exists()
+
+
+# ------------------------------------------------------------------------------------------- workflow
+FIGURE_RULES = ["boon_bc_types_table", "boon_hyperparameter_table", "plot_boon_schematic", "plot_boon_error_panels",
+                "plot_boon_sample_error", "plot_boon_initial_condition", "plot_boon_snapshots",
+                "plot_boon_error_steps", "plot_boon_boundary_residual", "boon_figures"]
+
+
+STUB_SNAKEFILE = """
+import yaml
+from pcml.config import deviations
+
+configfile: "figs.yaml"
+
+PROFILE = config["profile"]
+RESULTS = f"results/{PROFILE}"
+FIGURES = f"figures/{PROFILE}"
+LOGS = f"{RESULTS}/logs"
+BENCHMARKS = f"{RESULTS}/benchmarks"
+with open("workflow/config/paper.yaml") as _f:
+    PAPER_CONFIG = yaml.safe_load(_f)
+
+wildcard_constraints:
+    seed=r"\\d+",
+
+include: "workflow/rules/boon.smk"
+include: "workflow/rules/boon_figures.smk"
+"""
+
+
+def test_boon_figure_rules(tmp_path):
+    """The rules of boon_figures.smk on synthetic predictions and metrics: every target, gated by experiment."""
+    import yaml
+
+    from conftest import REPO, copy_workflow, snakemake
+
+    root = copy_workflow(tmp_path / "wf")
+    # A Snakefile with the folders of common.smk, boon.smk (for boon_caption) and boon_figures.smk, without the
+    # config checks, which (until the multi-step experiments land) refuse a multi-step experiment.
+    (root / "Snakefile").write_text(STUB_SNAKEFILE)
+    def merge(base, over):  # Snakemake's deep update of the default config by --configfile
+        for k, v in over.items():
+            base[k] = merge(base.get(k, {}), v) if isinstance(v, dict) and isinstance(base.get(k), dict) else v
+        return base
+
+    config = merge(yaml.safe_load((REPO / "workflow/config/paper.yaml").read_text()),
+                   yaml.safe_load((REPO / "workflow/config/smoke.yaml").read_text()))
+    exps = config["boon"]["experiments"]
+    heat = exps["heat_single"]
+    config["boon"]["experiments"] = {
+        "heat_single": heat,
+        "stokes_multi": {**heat, "dataset": "stokes_multi_nu0p1", "bc_type": "dirichlet", "n_train": 3, "n_test": 3,
+                         "methods": ["fno1d", "boon_fno1d"]},
+        "cavity": {**heat, "dataset": "cavity_re100", "bc_type": "dirichlet", "n_train": 1, "n_test": 2,
+                   "methods": ["fno1d", "boon_fno1d"]},
+    }
+    (root / "figs.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    profile = config["profile"]
+    base = root / "results" / profile / "boon"
+    n_t = {"stokes_multi": N_T, "cavity": 5}
+    for exp, maker in (("stokes_multi", make_stokes), ("cavity", make_cavity)):
+        for seed in config["boon"]["seeds"]:
+            d = base / exp / f"seed{seed}"
+            (d / "predictions").mkdir(parents=True)
+            files = maker(d / "predictions")
+            for old, new in (("fno2d", "fno1d"), ("boon_fno2d", "boon_fno1d"), ("fno3d", "fno1d"),
+                             ("boon_fno3d", "boon_fno1d")):
+                if old in files:
+                    ds = xr.open_dataset(files[old]).load().assign_attrs(method=new)
+                    files[old].unlink()
+                    write_netcdf(ds, d / "predictions" / f"{new}.nc")
+            rng = np.random.default_rng(seed)
+            _metrics(d, "metrics", {m: rng.random((2, n_t[exp])) for m in ("fno1d", "boon_fno1d")})
+    d = base / "heat_single" / f"seed{config['boon']['seeds'][0]}" / "predictions"
+    d.mkdir(parents=True)
+    x = np.linspace(0, 1, 16)
+    for m in heat["methods"]:
+        u = np.sin(np.pi * x)[None] * np.ones((3, 1))
+        _write(d, m, u + (0.01 if m == "fno1d" else 0.0), u, {"x": x}, ("sample", "x"), "neumann")
+    snakemake(root, "boon_figures", "--cores", "2", "--allowed-rules", *FIGURE_RULES,
+              env={"PYTHONPATH": str(REPO / "src")})
+    figs = root / "figures" / profile / "boon"
+    made = sorted(p.name for p in figs.iterdir())
+    expected = sorted(
+        [f"{n}.{e}" for n in ("schematic_rod", "schematic_operator") for e in ("png", "pdf", "caption.txt")]
+        + [f"stokes_multi_{k}.{e}" for k in ("error_panels", "sample_error", "error_steps", "boundary_residual")
+           for e in ("png", "pdf", "caption.txt")]
+        + [f"heat_single_sample_error.{e}" for e in ("png", "pdf", "caption.txt")]
+        + [f"cavity_{k}.{e}" for k in ("initial_condition", "snapshots", "error_steps", "boundary_residual")
+           for e in ("png", "pdf", "caption.txt")] + ["cavity_snapshots.gif"])
+    assert made == expected  # no Stokes panels for the cavity, no fields/steps for the single-step heat
+    tables = root / "results" / profile / "tables"
+    assert sorted(p.name for p in tables.iterdir()) == sorted(
+        f"boon_{n}.{e}" for n in ("bc_types", "hyperparameters") for e in ("csv", "md", "tex"))
+    assert list(pd.read_csv(tables / "boon_hyperparameters.csv")["experiment"]) == ["heat_single", "stokes_multi",
+                                                                                    "cavity"]
+    caption = (figs / "cavity_error_steps.caption.txt").read_text()
+    assert "mean over the 2 test samples of each of the 2 training seeds" in caption and "Profile smoke" in caption
+    assert "Dashed ':sample' curves" in caption
+    assert "[RECON" in (figs / "stokes_multi_boundary_residual.caption.txt").read_text()
+    assert "drawn at that floor" in (figs / "stokes_multi_boundary_residual.caption.txt").read_text()
+    with Image.open(figs / "cavity_snapshots.gif") as img:
+        assert img.n_frames == 5
