@@ -1,5 +1,4 @@
 """BOON §6 figures and static tables (pcml.outputs.boon_*): synthetic prediction/metrics files, hand-known values."""
-import math
 
 import numpy as np
 import pandas as pd
@@ -361,6 +360,22 @@ def test_boundary_residual_figure(tmp_path, cavity_files):
     out = {k: tmp_path / f"res.{k}" for k in ("png", "pdf")}
     boon_curves.plot_boundary_residual(cavity_files, out_png=out["png"], out_pdf=out["pdf"])
     assert out["png"].exists() and out["pdf"].exists()
+
+
+# --------------------------------------------------------------------------------------------- captions
+def test_captions():
+    from pcml.outputs import boon_figure_captions as cap
+    one = cap.error_steps_caption("e", methods=["boon_fno2d", "fno2d"], seeds=[3], n_test=7, sample_curves=False)
+    assert "mean over the 7 test samples of one training run (seed 3)" in one and "FNO, BOON-FNO" in one
+    assert "sample" not in one.split(";")[-1]
+    many = cap.error_steps_caption("e", methods=["fno2d"], seeds=[0, 1, 2], n_test=7, sample_curves=True)
+    assert "+-1 SE across the seeds" in many and "the models trained with seed 0, the first of the seeds" in many
+    assert "floor" in cap.boundary_residual_caption("e", bc_type="neumann", methods=["fno1d"], seeds=[0], floor=1e-16)
+    assert "[RECON" in cap.sample_error_caption("e", methods=["fno1d"], seeds=[0], multi_step=True, floor=1e-16)
+    with pytest.raises(ValueError, match="unknown schematic"):
+        cap.schematic_caption("fig9")
+    with pytest.raises(ValueError, match="seeds must not be empty"):
+        cap.snapshots_caption("e", methods=["fno3d"], seeds=[], label="vorticity")
 
 
 # ------------------------------------------------------------------------------------------- workflow

@@ -20,7 +20,8 @@ def _seed(seeds: Sequence[int]) -> str:
     seeds = list(seeds)
     if not seeds:
         raise ValueError("seeds must not be empty")
-    return (f"the models trained with seed {seeds[0]}" + (f", the first of the seeds {seeds}" if len(seeds) > 1 else ""))
+    first = f"the models trained with seed {seeds[0]}"
+    return first + (f", the first of the seeds {seeds}" if len(seeds) > 1 else "")
 
 
 def _names(methods: Sequence[str]) -> str:

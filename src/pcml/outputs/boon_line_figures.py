@@ -153,7 +153,7 @@ def sample_error_figure(predictions: Mapping[str, str | Path], *, sample: int = 
     multi = "t" in first["u_pred"].dims
     steps = [0, first.sizes["t"] - 1] if multi and first.sizes["t"] > 1 else [0]
     with plt.rc_context(plot_rc()):
-        fig = Figure(figsize=(3.6 * len(steps) + 0.8, 5.2), layout="constrained")
+        fig = Figure(figsize=(max(6.0, 3.6 * len(steps) + 0.8), 5.2), layout="constrained")
         axes = fig.subplots(2, len(steps), sharex=True, squeeze=False)
         for col, k in enumerate(steps):
             top, bottom = axes[0, col], axes[1, col]

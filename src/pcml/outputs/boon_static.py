@@ -23,7 +23,8 @@ __all__ = ["BC_TYPES", "bc_types_table", "write_bc_types_table", "hyperparameter
 #: Table 1: (BC type, plain-text definition, LaTeX definition, experiments of the paper)
 BC_TYPES: tuple[tuple[str, str, str, str], ...] = (
     ("Dirichlet", "u(x, t) = alpha_D(x, t), x in dOmega",
-     r"$u(x,t) = \alpha_D(x,t),\ x \in \partial\Omega$", "Stokes' second problem, viscous Burgers, NS lid-driven cavity"),
+     r"$u(x,t) = \alpha_D(x,t),\ x \in \partial\Omega$",
+     "Stokes' second problem, viscous Burgers, NS lid-driven cavity"),
     ("Neumann", "du/dn(x, t) = alpha_N(x, t), x in dOmega",
      r"$\frac{\partial u}{\partial n}(x,t) = \alpha_N(x,t),\ x \in \partial\Omega$", "heat equation, 2-D wave"),
     ("Periodic", "u(x_0, t) = u(x_{N-1}, t)", r"$u(x_0,t) = u(x_{N-1},t)$", "viscous Burgers (periodic)"),
