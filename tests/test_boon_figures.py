@@ -253,7 +253,7 @@ def test_sample_error_figure(tmp_path, stokes_files):
 def test_cavity_fields(tmp_path, cavity_files):
     fig = boon_field_figures.initial_field_figure(cavity_files, sample=1)
     ax = fig.axes[0]
-    assert ax.get_title() == "Initial condition, test sample 1"
+    assert ax.get_title() == "Initial condition, test sample 101"  # the sample coordinate of position 1
     a = xr.open_dataset(cavity_files["fno3d"])["a"].values[1]
     levels = ax.collections[0].levels
     assert levels[0] == pytest.approx(a.min()) and levels[-1] == pytest.approx(a.max())
@@ -268,6 +268,14 @@ def test_cavity_fields(tmp_path, cavity_files):
     assert boon_field_figures.write_field_animation(cavity_files, out, sample=0) == 5
     with Image.open(out) as img:
         assert img.format == "GIF" and img.n_frames == 5
+        frames = []
+        for k in range(img.n_frames):
+            img.seek(k)
+            frames.append(np.asarray(img.convert("RGB"), dtype=np.float64))
+    # each frame's panels show its own step: below the heading (which names the step), consecutive frames differ
+    # by far more than the GIF's per-frame palette noise (< 1e-3 of intensity here when the panels are the same)
+    below_title = slice(frames[0].shape[0] // 5, None)
+    assert min(np.abs(frames[k][below_title] - frames[k + 1][below_title]).mean() for k in range(4)) > 0.1
     assert sorted(p.name for p in out.parent.iterdir()) == ["cavity_vorticity.gif"]  # no temporary left
 
 
@@ -290,6 +298,8 @@ def test_error_step_summary_exact(tmp_path):
     assert labels == ["FNO:sample", "FNO:average", "BOON-FNO:sample", "BOON-FNO:average"]
     np.testing.assert_allclose(ax.lines[2].get_ydata(), [0.03, 0.06])  # seed 0, sample position 1
     assert ax.lines[0].get_linestyle() == "--" and len(ax.collections) == 2  # one SE band per method
+    paper = boon_curves.error_steps_figure(files, ["fno2d", "boon_fno2d"], sample=0, paper_colours=True).axes[0]
+    assert [ln.get_color() for ln in paper.lines] == ["#FA8072", "#8B0000", "#87CEFA", "#00008B"]
     single = boon_curves.error_steps_figure({0: files[0]}, ["fno2d", "boon_fno2d"])
     assert len(single.axes[0].collections) == 0 and len(single.axes[0].lines) == 2
     out = {k: tmp_path / f"err.{k}" for k in ("png", "pdf")}

@@ -253,6 +253,7 @@ rule plot_boon_error_steps:
         seeds=BOON_SEEDS,
         methods=lambda w: BOON["experiments"][w.bexp]["methods"],
         sample=lambda w: 0 if boon_generator(w.bexp) == "cavity" else None,  # cavity panel (c): sample curves
+        paper_colours=lambda w: boon_generator(w.bexp) == "cavity",  # and the NS video's colours
         caption=lambda w: error_steps_caption(
             w.bexp, methods=BOON["experiments"][w.bexp]["methods"], seeds=BOON_SEEDS,
             n_test=BOON["experiments"][w.bexp]["n_test"], sample_curves=boon_generator(w.bexp) == "cavity",

@@ -29,6 +29,8 @@ __all__ = ["error_step_summary", "error_steps_figure", "plot_error_steps", "wall
            "boundary_residual_figure", "plot_boundary_residual", "RESIDUAL_FLOOR"]
 
 RESIDUAL_FLOOR = 1e-16
+#: the paper's NS-video colours, method kind -> (average, sample): dark blue / light blue, dark red / salmon
+PAPER_STEP_COLOURS = {"BOON-FNO": ("#00008B", "#87CEFA"), "FNO": ("#8B0000", "#FA8072")}
 BAND_ALPHA = 0.2
 _WALLS_2D = {"left": ("x", 0, -1.0), "right": ("x", -1, 1.0), "bottom": ("y", 0, -1.0), "top": ("y", -1, 1.0)}
 
@@ -65,11 +67,13 @@ def _sample_curve(metrics: Mapping[int, str | Path], method: str, sample: int) -
 
 
 def error_steps_figure(metrics: Mapping[int, str | Path], methods: Sequence[str], *, sample: int | None = None,
-                       log: bool = False, title: str | None = None) -> Figure:
+                       paper_colours: bool = False, log: bool = False, title: str | None = None) -> Figure:
     """Relative L2 vs output step of ``methods``; ``metrics`` = {seed: per-seed metrics.csv}.
 
     Solid "<name>:average" lines (mean over seeds, band +-1 SE over seeds when there are several); with
     ``sample`` (position among the sorted sample ids of the first seed) dashed "<name>:sample" curves.
+    ``paper_colours``: FNO and BOON-FNO in the NS video's colours (:data:`PAPER_STEP_COLOURS`), the sample
+    curves lighter; otherwise the suite's method colours, the sample curves translucent.
     """
     summary = error_step_summary(metrics, methods)
     n_seeds = int(summary["n_seeds"].max())
@@ -80,9 +84,12 @@ def error_steps_figure(metrics: Mapping[int, str | Path], methods: Sequence[str]
         for i, method in enumerate(method_order(methods)):
             mine = summary[summary["method"] == method]
             colour, name = method_colour(method, i), method_name(method)
+            light, alpha = colour, 0.6
+            if paper_colours and name in PAPER_STEP_COLOURS:
+                (colour, light), alpha = PAPER_STEP_COLOURS[name], 1.0
             if sample is not None:
                 steps, values, sample_id = _sample_curve(metrics, method, sample)
-                ax.plot(steps, values, color=colour, linestyle="--", alpha=0.6, linewidth=1.1,
+                ax.plot(steps, values, color=light, linestyle="--", alpha=alpha, linewidth=1.1,
                         label=f"{name}:sample")
             ax.plot(mine["step"], mine["mean"], color=colour, marker="o", markersize=3, linewidth=1.5,
                     label=f"{name}:average")

@@ -42,6 +42,11 @@ def _load(predictions: Mapping[str, str | Path], sample: int):
     return loaded, first
 
 
+def _sample_id(ds, sample: int):
+    """The sample coordinate of position ``sample`` (its dataset index), or the position if there is none."""
+    return ds["sample"].values[sample] if "sample" in ds.coords else sample
+
+
 def _levels(fields: Sequence[np.ndarray]) -> np.ndarray:
     lo = min(float(np.min(f)) for f in fields)
     hi = max(float(np.max(f)) for f in fields)
@@ -75,7 +80,7 @@ def initial_field_figure(predictions: Mapping[str, str | Path], *, sample: int =
     with plt.rc_context(plot_rc()):
         fig = Figure(figsize=(4.2, 3.6), layout="constrained")
         ax = fig.subplots()
-        cs = _panel(ax, x, y, a, _levels([a]), title or f"Initial condition, test sample {sample}")
+        cs = _panel(ax, x, y, a, _levels([a]), title or f"Initial condition, test sample {_sample_id(first, sample)}")
         fig.colorbar(cs, ax=ax, label=label)
         ax.set_xlabel("x")
         ax.set_ylabel("y")
@@ -117,7 +122,7 @@ def field_snapshots_figure(predictions: Mapping[str, str | Path], *, sample: int
             for c, (name, field) in enumerate(cols):
                 cs = _panel(axes[r, c], x, y, field[..., k], levels, f"{name}, T = {k + 1} (t = {t[k]:.3g})")
         fig.colorbar(cs, ax=axes, label=label, shrink=0.9)
-        fig.suptitle(title or f"Test sample {sample}", fontsize="medium")
+        fig.suptitle(title or f"Test sample {_sample_id(first, sample)}", fontsize="medium")
     return fig
 
 
@@ -147,14 +152,19 @@ def write_field_animation(predictions: Mapping[str, str | Path], out_gif: str | 
         for ax, (name, field) in zip(axes, cols):
             cs = _panel(ax, x, y, field[..., 0], levels, name)
         fig.colorbar(cs, ax=list(axes), label=label, shrink=0.9)
-        heading = fig.suptitle("", fontsize="medium")
+        def heading_text(k: int) -> str:
+            return f"Test sample {_sample_id(first, sample)}: output step T = {k + 1} of {n_t} (t = {t[k]:.3g})"
+
+        heading = fig.suptitle(heading_text(0), fontsize="medium")
+        fig.draw_without_rendering()  # lay the figure out once, then freeze it: every frame has the same layout
+        fig.set_layout_engine("none")
 
         def draw(k: int):
             for ax, (name, field) in zip(axes, cols):
                 for coll in list(ax.collections):
                     coll.remove()
                 _panel(ax, x, y, field[..., k], levels, name)
-            heading.set_text(f"Test sample {sample}: output step T = {k + 1} of {n_t} (t = {t[k]:.3g})")
+            heading.set_text(heading_text(k))
             return []
 
         anim = FuncAnimation(fig, draw, frames=n_t, blit=False)

@@ -93,7 +93,8 @@ def error_steps_caption(experiment: str, *, methods: Sequence[str], seeds: Seque
     text = (f"BOON experiment {experiment}: relative L2 error per output step T (metric rel_l2_step<T>) of "
             f"{_names(methods)}; solid ':average' curves = {agg}.")
     if sample_curves:
-        text += f" Dashed ':sample' curves: the first test sample, {_seed(seeds)}."
+        text += (f" Dashed ':sample' curves: the first test sample, {_seed(seeds)}; colours of the paper's NS video "
+                 "(BOON dark/light blue, FNO dark red/salmon).")
     return text + " The seed aggregation is the suite's; the paper shows one run."
 
 
