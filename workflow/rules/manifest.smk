@@ -8,6 +8,7 @@ rule write_manifest:
         rules.probconserv_diagnostics.input,
         rules.probconserv_released.input,
         rules.boon.input,
+        rules.boon_figures.input,
         rules.boon_sweeps.input,
         rules.make_scorecard.output,
     output:
