@@ -27,52 +27,69 @@ Layer = Callable[[torch.Tensor], torch.Tensor]
 
 
 def probe_kernel(layer: Layer, x: torch.Tensor, full_batch: bool) -> KernelProbes:
-    """K00, KN0, K0N, KNN of ``layer`` at the resolution, channels, dtype and device of x (batch, C, n).
+    """K00, KN0, K0N, KNN of ``layer`` at the resolution, channels, dtype and device of x (batch, C, ..., n).
 
-    ``full_batch=True`` (faithful) probes with impulse tensors shaped like x; otherwise with one
-    call on a batch of two (e0, eN). Output channel 0 of the first impulse item is read.
+    The corrected axis is the last one. ``full_batch=True`` (faithful) probes with impulse tensors
+    shaped like x; otherwise with one call on a batch of two (e0, eN). Output channel 0 of the first
+    impulse item is read. With axes between the channels and the corrected axis (2-D/3-D layers
+    seen along x: (batch, C, [y,] t, n)), index 0 is taken on all of them but the last, so the
+    probes are vectors over that last one (t), as in the released 2-D/3-D code; in 1-D they are
+    0-d tensors.
     """
     if full_batch:
         e0 = torch.zeros_like(x)
-        e0[:, :, 0] = 1
+        e0[..., 0] = 1
         en = torch.zeros_like(x)
-        en[:, :, -1] = 1
+        en[..., -1] = 1
         r0, rn = layer(e0)[0, 0], layer(en)[0, 0]
     else:
         e = x.new_zeros((2,) + tuple(x.shape[1:]))
-        e[0, :, 0] = 1
-        e[1, :, -1] = 1
+        e[0, ..., 0] = 1
+        e[1, ..., -1] = 1
         r = layer(e)
         r0, rn = r[0, 0], r[1, 0]
-    return KernelProbes(r0[0], r0[-1], rn[0], rn[-1])
+    while r0.ndim > 2:
+        r0, rn = r0[0], rn[0]
+    return KernelProbes(r0[..., 0], r0[..., -1], rn[..., 0], rn[..., -1])
 
 
-def clamp_probe(k: torch.Tensor, tol: float) -> torch.Tensor:
-    """|k| < tol -> tol (a constant, so no gradient flows through a clamped entry, P22)."""
-    return torch.where(k.abs() < tol, torch.full_like(k, tol), k)
+def clamp_probe(k: torch.Tensor, tol: float, signed: bool = False) -> torch.Tensor:
+    """|k| < tol -> tol (a constant, so no gradient flows through a clamped entry, P22).
+
+    ``signed=True``: k < tol -> tol, the released 2-D code's clamp without abs (P10), which turns
+    every negative entry into +tol.
+    """
+    small = k < tol if signed else k.abs() < tol
+    return torch.where(small, torch.full_like(k, tol), k)
 
 
 def eliminate(layer: Layer, x: torch.Tensor, probes: KernelProbes, left: bool, right: bool,
-              tol: float = TOL_1D) -> torch.Tensor:
+              tol: float = TOL_1D, *, signed_clamp: bool = False,
+              right_from_first: bool = False) -> torch.Tensor:
     """T2: the input x (batch, C, n) with its boundary nodes changed (§3.2); returns (batch, C, n).
 
     Left (if ``left``): x'_0 = 2 x_0 - [ (Lx)_0 - (Lx)_{n-1} K0N/KNN + K0N x_{n-1} ] / K~00 with
     K~00 = K00 - KN0 K0N / KNN. Right (if ``right``, applied to x'):
     x''_{n-1} = 2 x'_{n-1} - (L x')_{n-1} / KNN. For a single-channel linear L this makes
     (L x'')_0 = K~00 x_0 (when both sides are eliminated) and (L x'')_{n-1} = KNN x_{n-1}.
+
+    x may carry axes between the channels and the corrected (last) axis; the probes then are
+    tensors broadcasting against x[..., 0] (vectors over t in 2-D/3-D). Released 2-D/3-D quirks:
+    ``signed_clamp`` clamps without abs (2-D, P10); ``right_from_first`` reads the right step as
+    x''_{n-1} = 2 x'_0 - (L x')_{n-1} / KNN (the index bug P13).
     """
-    knn = clamp_probe(probes.knn, tol)
+    knn = clamp_probe(probes.knn, tol, signed_clamp)
     out = x
     if left:
-        k00 = clamp_probe(probes.k00, tol)
-        k_tilde = clamp_probe(k00 - probes.kn0 * probes.k0n / knn, tol)
+        k00 = clamp_probe(probes.k00, tol, signed_clamp)
+        k_tilde = clamp_probe(k00 - probes.kn0 * probes.k0n / knn, tol, signed_clamp)
         kx = layer(x)
         x0 = 2 * x[..., 0] - (kx[..., 0] - kx[..., -1] * probes.k0n / knn
                               + probes.k0n * x[..., -1]) / k_tilde
         out = replace_ends(out, left=x0)
     if right:
         ky = layer(out)
-        xn = 2 * out[..., -1] - ky[..., -1] / knn
+        xn = 2 * (out[..., 0] if right_from_first else out[..., -1]) - ky[..., -1] / knn
         out = replace_ends(out, right=xn)
     return out
 

@@ -1,0 +1,192 @@
+"""BOON boundary corrections in 2-D (x, t) and 3-D (x, y, t) (spec boon.md §3.2-3.5, P10-P13, P19, P22).
+
+Layouts: a latent is (batch, C, n_x, n_t) or (batch, C, n_x, n_y, n_t); a model output is
+(batch, n_x, n_t) or (batch, n_x, n_y, n_t). The walls are x = 0, 1 (2-D and 3-D) and y = 0, 1
+(3-D); t is never a wall. Everything reuses the 1-D formulas with the wall axis moved last:
+:func:`pcml.constraints.elimination.probe_kernel` / :func:`eliminate` (T2) and
+:func:`pcml.constraints.boundary.enforce_boundary` (T1: Dirichlet values, Neumann one-sided
+stencils with h = length / (n - 1) along that axis, periodic average).
+
+A corrected layer (:class:`CorrectionND`, the straightforward implementation: every probe and
+elimination step is a full layer call, the probes once per call; for a 1x1 convolution T2 is
+skipped, which leaves its output unchanged, see ``reference``) computes
+
+* Dirichlet / Neumann: probes K00, KN0, K0N, KNN along x, vectors over t (output channel 0 of
+  batch item 0, at y index 0 in 3-D, as the released code); elimination along x on both sides;
+  T = L(x''); then T1 on the x-walls and (3-D) on the y-walls, which are simply overwritten (no
+  elimination along y); the y-walls are written last, so the corners take the y-wall values.
+  Neumann returns T / 2 (P14). The released code has no 3-D Neumann correction: this one is the
+  spec's [RECON] (§3.5 note): elimination along x, the FD relations on the x-walls then the
+  y-walls, then / 2.
+* Periodic: T = L(x), ends averaged along x (and then y in 3-D) (the 3-D periodic layer is [RECON]
+  too: the released code has only its final enforcement).
+
+``faithful=True`` (released code): full-batch probes; the 2-D clamp without abs (K < tol -> tol,
+P10; 3-D uses abs as released); the right-elimination index bug x''_{N-1} = 2 x'_0 - ... (P13,
+2-D and 3-D); the 2-D Dirichlet mollifier after each corrected layer (P11); the left Neumann
+relation u0 = g_L + u1 (P12; on every wall with a left-type stencil, in 3-D too). ``faithful=False``
+(clean): batch-1 probes, abs in all clamps, the correct index, no mollifier, u0 = u1 - h g_L.
+In both modes a clamped probe is a constant (no gradient through it, P22) and tol = 1e-4.
+
+Wall data (:class:`Wall`): (axis, low-end value, high-end value), the values broadcastable to the
+wall, i.e. to ``t.movedim(axis, -1).shape[:-1]``; the models pass (batch, 1, ..., n_t) tensors for
+latents (broadcast over channels, zero on padded time slots, P19) and (batch, ..., n_t) for outputs.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
+
+import torch
+from torch import nn
+
+from pcml.constraints.boundary import BC_TYPES, enforce_boundary
+from pcml.constraints.elimination import eliminate, probe_kernel
+
+__all__ = ["TOL_ND", "NUM_SMOOTH", "Wall", "along", "mollify", "enforce_walls", "CorrectionND",
+           "min_points_nd"]
+
+TOL_ND = 1e-4
+NUM_SMOOTH = 5  # the released 2-D Dirichlet mollifier's num_smooth
+
+Layer = Callable[[torch.Tensor], torch.Tensor]
+
+
+class Wall(NamedTuple):
+    """BC data of one pair of opposite walls: the axis, and the values at index 0 and index n-1
+    (None for periodic)."""
+    axis: int
+    low: torch.Tensor | None
+    high: torch.Tensor | None
+
+
+def min_points_nd(bc_type: str, faithful: bool, mollifier: bool) -> int:
+    """Smallest wall-axis size supported: Neumann 5 (stencils), the mollifier 6, else 3 (interior)."""
+    if bc_type not in BC_TYPES:
+        raise ValueError(f"bc_type must be one of {BC_TYPES}, got {bc_type!r}")
+    need = 5 if bc_type == "neumann" else 3
+    if faithful and mollifier and bc_type == "dirichlet":
+        need = max(need, NUM_SMOOTH + 1)
+    return need
+
+
+def along(layer: Layer, axis: int) -> Layer:
+    """``layer`` seen with its ``axis`` moved last: z (..., n) -> layer(z with n back at ``axis``), n last."""
+    def moved(z: torch.Tensor) -> torch.Tensor:
+        return layer(z.movedim(-1, axis)).movedim(axis, -1)
+    return moved
+
+
+def mollify(u: torch.Tensor, axis: int, num_smooth: int = NUM_SMOOTH) -> torch.Tensor:
+    """The released 2-D Dirichlet mollifier along ``axis`` (P11); returns a new tensor, same shape.
+
+    With k = num_smooth and n the size of ``axis``: nodes 1..k-1 become the 3-point means
+    (u_{j-1} + u_j + u_{j+1}) / 3 of the input, then nodes n-k..n-2 the 3-point means of that
+    result (the released code's two in-place slice writes, in order; they overlap for n <= 2k).
+    The end nodes 0 and n-1 are unchanged. Needs n >= k + 1.
+    """
+    um = u.movedim(axis, -1)
+    n, k = um.shape[-1], int(num_smooth)
+    if n < k + 1:
+        raise ValueError(f"mollify: num_smooth={k} needs at least {k + 1} nodes along axis {axis}, got {n}")
+    low = (um[..., 0:k - 1] + um[..., 1:k] + um[..., 2:k + 1]) / 3
+    um = torch.cat((um[..., :1], low, um[..., k:]), dim=-1)
+    high = (um[..., n - k - 1:n - 2] + um[..., n - k:n - 1] + um[..., n - k + 1:n]) / 3
+    um = torch.cat((um[..., :n - k], high, um[..., n - 1:]), dim=-1)
+    return um.movedim(-1, axis)
+
+
+def enforce_walls(u: torch.Tensor, bc_type: str, walls: Sequence[Wall], faithful: bool = True,
+                  length: float = 1.0, mollifier: bool = False) -> torch.Tensor:
+    """T1 on every wall pair in order (later pairs overwrite shared corners); returns a new tensor.
+
+    Dirichlet: the values; Neumann: u_0 from the first-order stencil (faithful: g + u_1, P12;
+    clean: u_1 - h g) and u_{n-1} from the third-order stencil, h = length / (n - 1) along the
+    wall's axis; periodic: both ends set to their mean. ``mollifier``: afterwards the released 2-D
+    mollifier along the first wall's axis (Dirichlet only).
+    """
+    for wall in walls:
+        um = u.movedim(wall.axis, -1)
+        data = None if bc_type == "periodic" else {"left": wall.low, "right": wall.high}
+        u = enforce_boundary(um, bc_type, data, faithful=faithful, length=length).movedim(-1, wall.axis)
+    if mollifier and bc_type == "dirichlet":
+        u = mollify(u, walls[0].axis)
+    return u
+
+
+class CorrectionND:
+    """Corrected layer T1 L T2 of a 2-D/3-D layer: call as ``correction(x, walls)``.
+
+    Args:
+        layer: an affine, batch-independent map (batch, C, n_x, [n_y,] n_t) -> same shape (e.g. a
+            base model's ``conv_l`` or ``w_l``; held by reference, not registered).
+        bc_type: 'dirichlet', 'neumann' or 'periodic'.
+        faithful: released-code logic or clean (module doc).
+        spatial_dims: 1 (2-D model, layout (batch, C, x, t)) or 2 (3-D model, (batch, C, x, y, t)).
+        tol: clamp of the probes (1e-4).
+        length: physical side length; the Neumann h = length / (n - 1) along each wall axis.
+        reference: also eliminate for a pointwise layer (1x1 convolution). By default T2 is skipped
+            for it: T2 changes only the x-wall inputs, which reach only the x-wall outputs of a
+            layer that does not couple nodes, and T1 overwrites those before anything reads them,
+            so the output (and its gradient) is the same up to rounding, for 5 fewer layer calls.
+
+    ``walls`` is [Wall(2, left, right)] in 2-D and [Wall(2, left, right), Wall(3, bottom, top)] in
+    3-D (no data for periodic: the axes only). Returns a tensor shaped like x.
+    """
+
+    def __init__(self, layer: Layer, bc_type: str, faithful: bool = True, spatial_dims: int = 1,
+                 tol: float = TOL_ND, length: float = 1.0, reference: bool = False) -> None:
+        if not callable(layer):
+            raise ValueError(f"CorrectionND: layer must be callable, got {type(layer).__name__}")
+        if bc_type not in BC_TYPES:
+            raise ValueError(f"CorrectionND: bc_type must be one of {BC_TYPES}, got {bc_type!r}")
+        if spatial_dims not in (1, 2):
+            raise ValueError(f"CorrectionND: spatial_dims must be 1 (x, t) or 2 (x, y, t), got {spatial_dims}")
+        if length <= 0:
+            raise ValueError(f"CorrectionND: domain length must be > 0, got {length}")
+        self.layer = layer
+        self.bc_type = bc_type
+        self.faithful = bool(faithful)
+        self.spatial_dims = int(spatial_dims)
+        self.tol = float(tol)
+        self.length = float(length)
+        self.reference = bool(reference)
+        self.pointwise = isinstance(layer, nn.modules.conv._ConvNd) and all(k == 1 for k in layer.kernel_size)
+
+    @property
+    def mollifier(self) -> bool:
+        """True for the released 2-D Dirichlet mollifier (faithful 2-D Dirichlet only, P11)."""
+        return self.faithful and self.spatial_dims == 1 and self.bc_type == "dirichlet"
+
+    def eliminated(self, x: torch.Tensor) -> torch.Tensor:
+        """T2 x: x with its x-wall nodes changed by the elimination along x (both sides)."""
+        layer_x = along(self.layer, 2)
+        xm = x.movedim(2, -1)
+        probes = probe_kernel(layer_x, xm, full_batch=self.faithful)
+        out = eliminate(layer_x, xm, probes, left=True, right=True, tol=self.tol,
+                        signed_clamp=self.faithful and self.spatial_dims == 1,
+                        right_from_first=self.faithful)
+        return out.movedim(-1, 2)
+
+    def __call__(self, x: torch.Tensor, walls: Sequence[Wall]) -> torch.Tensor:
+        if x.ndim != self.spatial_dims + 3:
+            raise ValueError(f"CorrectionND: expected a latent with {self.spatial_dims + 3} axes "
+                             f"(batch, C, x, {'y, ' if self.spatial_dims == 2 else ''}t), got {tuple(x.shape)}")
+        if [w.axis for w in walls] != list(range(2, 2 + self.spatial_dims)):
+            raise ValueError(f"CorrectionND: walls must be given for the axes {list(range(2, 2 + self.spatial_dims))}, "
+                             f"got {[w.axis for w in walls]}")
+        need = min_points_nd(self.bc_type, self.faithful, self.mollifier)
+        for w in walls:
+            if x.shape[w.axis] < need:
+                raise ValueError(f"CorrectionND: {self.bc_type} needs >= {need} nodes on axis {w.axis}, "
+                                 f"got {x.shape[w.axis]}")
+        if self.bc_type == "periodic":
+            return enforce_walls(self.layer(x), "periodic", walls)
+        t = self.layer(x if self.pointwise and not self.reference else self.eliminated(x))
+        t = enforce_walls(t, self.bc_type, walls, faithful=self.faithful, length=self.length,
+                          mollifier=self.mollifier)
+        return 0.5 * t if self.bc_type == "neumann" else t
+
+    def __repr__(self) -> str:
+        return (f"CorrectionND(layer={self.layer!r}, bc_type={self.bc_type!r}, faithful={self.faithful}, "
+                f"spatial_dims={self.spatial_dims}, reference={self.reference})")
