@@ -22,8 +22,10 @@ except ConfigError as exc:
 include: "workflow/rules/common.smk"
 include: "workflow/rules/probconserv.smk"
 include: "workflow/rules/probconserv_extras.smk"
+include: "workflow/rules/probconserv_diagnostics.smk"
 include: "workflow/rules/released.smk"
 include: "workflow/rules/boon.smk"
+include: "workflow/rules/boon_figures.smk"
 include: "workflow/rules/boon_sweeps.smk"
 include: "workflow/rules/scorecard.smk"
 include: "workflow/rules/manifest.smk"
@@ -34,8 +36,10 @@ rule all:
     default_target: True
     input:
         rules.probconserv.input,
+        rules.probconserv_diagnostics.input,
         rules.probconserv_released.input,
         rules.boon.input,
+        rules.boon_figures.input,
         rules.boon_sweeps.input,
         rules.make_scorecard.output,
         rules.write_manifest.output,

@@ -104,7 +104,9 @@ def test_command_line_writes_the_table(tmp_path, capsys):
 @pytest.mark.smoke
 def test_smoke_dag_writes_the_cost_table_and_figure(smoke_run):
     table = read_cost_table(smoke_run / "results/smoke/tables/cost.csv")
-    assert len(table) == 1 + 6 + 1 and list(table.columns) == COLUMNS
+    # fno1d, 6 BOON-FNO1d variants, anp; fno2d, 6 BOON-FNO2d variants, fno3d, 3 BOON-FNO3d (faithful)
+    assert len(table) == 1 + 6 + 1 + 1 + 6 + 1 + 3 and list(table.columns) == COLUMNS
+    assert set(table["model"]) >= {"fno2d", "boon_fno2d", "boon_fno2d_clean", "fno3d", "boon_fno3d"}
     assert np.all(table[["n_params", "train_s", "infer_s"]].to_numpy() > 0)
     for ext in ("png", "pdf", "caption.txt"):
         assert (smoke_run / f"figures/smoke/cost.{ext}").stat().st_size > 0

@@ -46,6 +46,11 @@ def expected_targets(profile: str) -> list[str]:
         files += [f"{res}/tables/probconserv_{exp}_sigma_g.{ext}" for ext in ("csv", "md", "tex")]
         files += [f"{fig}/probconserv/{exp}_sigma_g_{kind}.{ext}" for kind in ("cons", "mse", "ll")
                   for ext in ("png", "pdf", "caption.txt")]
+    for exp in cfg["probconserv"]["experiments"]:  # the per-experiment diagnostics (spec §7.2)
+        files += [f"{fig}/probconserv/diagnostics/{exp}/{name}.{ext}"
+                  for name in ("mse_over_time", "cons_plot", "time_plot", "time_plot_fid", "input_context")
+                  for ext in ("png", "pdf", "caption.txt")]
+        files += [f"{res}/tables/probconserv_{exp}_{table}.csv" for table in ("mse_at_t", "cons_df")]
     for dataset in cfg["boon"]["datasets"]:
         files += [f"{res}/boon/datasets/{dataset}.nc", f"{fig}/boon/dataset_{dataset}.png"]
     boon = expand_boon(cfg["boon"])  # with the sweeps' and the resolution study's derived entries

@@ -5,8 +5,10 @@
 rule write_manifest:
     input:
         rules.probconserv.input,
+        rules.probconserv_diagnostics.input,
         rules.probconserv_released.input,
         rules.boon.input,
+        rules.boon_figures.input,
         rules.boon_sweeps.input,
         rules.make_scorecard.output,
     output:

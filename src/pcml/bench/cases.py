@@ -191,3 +191,7 @@ def anp_cases(s: Mapping[str, Any], seed: int) -> list[BenchCase]:
     if not cases:
         raise ValueError("benchmark.families.anp.num_hidden is empty")
     return cases
+
+
+# The space-time families (fno2d, fno3d, boon_fno2d, boon_fno3d) register themselves on import.
+from pcml.bench import cases_nd  # noqa: E402,F401  (after the names that cases_nd imports from here)

@@ -16,9 +16,9 @@ from pcml.models.fno_nd import FNO2d, FNO3d
 # boon_fno1d: the released code's logic (faithful); boon_fno1d_clean: the paper's math (spec boon.md §3.6).
 MODELS = {"anp": ANP, "fno1d": FNO1d, "boon_fno1d": BOONFNO1d,
           "boon_fno1d_clean": partial(BOONFNO1d, faithful=False),
-          "fno1d_bcin": FNO1dBCInput,  # "FNO + BC as input" ablation (spec §4.3); BC not enforced
           "fno2d": FNO2d, "boon_fno2d": BOONFNO2d, "boon_fno2d_clean": partial(BOONFNO2d, faithful=False),
-          "fno3d": FNO3d, "boon_fno3d": BOONFNO3d, "boon_fno3d_clean": partial(BOONFNO3d, faithful=False)}
+          "fno3d": FNO3d, "boon_fno3d": BOONFNO3d, "boon_fno3d_clean": partial(BOONFNO3d, faithful=False),
+          "fno1d_bcin": FNO1dBCInput}  # "FNO + BC as input" ablation (spec §4.3); BC not enforced
 
 
 def build_model(name: str, **kwargs) -> nn.Module:
