@@ -204,10 +204,11 @@ def test_paper_multi_step_blocks_are_the_specs_settings():
         assert exp["model"] == {"modes": 12, "width": 32} and exp["methods"][:2] == ["fno2d", "boon_fno2d"]
         assert (exp["n_train"], exp["n_test"], exp["train"]["batch_size"], exp["train"]["epochs"]) == (1000, 200, 20, 500)
         assert exp["train"]["scheduler_step"] == (100 if name == "burgers_periodic_multi" else 50)
-        assert ("boon_fno2d_clean" in exp["methods"]) == (exp["bc_type"] != "periodic")
+        assert ("boon_fno2d_clean" in exp["methods"]) == (exp["bc_type"] != "periodic") and "pino_fno2d" in exp["methods"]
     for name in ("cavity", "wave"):
         exp = exps[name]
-        assert exp["model"] == {"modes": 8, "width": 20} and exp["methods"] == ["fno3d", "boon_fno3d", "boon_fno3d_clean"]
+        assert exp["model"] == {"modes": 8, "width": 20}
+        assert exp["methods"] == ["fno3d", "boon_fno3d", "boon_fno3d_clean", "pino_fno3d"]
         assert (exp["train"]["batch_size"], exp["train"]["scheduler_step"], exp["n_train"], exp["n_test"]) == (10, 100, 1000, 200)
     assert exps["stokes_multi_nu0p001"]["dataset"] == "stokes_multi_nu0p001" and exps["wave"]["bc_type"] == "neumann"
 

@@ -162,7 +162,8 @@ def boon_mode_limits(method: str, sizes: Mapping[str, int], bc_type: str) -> dic
     BOON-FNO2d pads t by 9 (nothing when periodic), FNO3d and BOON-FNO3d pad t by 6, FNO1d nothing.
     Returns {"modes": (limit, how), ["modes_t": (limit, how)]}, ``how`` the formula in words.
     """
-    family = method.removesuffix("_clean")
+    # the padding is the base model's: PINO-lite is a plain FNO, the BC-input FNO1d an FNO1d
+    family = method.removesuffix("_clean").removesuffix("_bcin").removeprefix("pino_")
     if "t" not in sizes:
         return {"modes": (sizes["x"] // 2 + 1, f"n_x // 2 + 1 = {sizes['x'] // 2 + 1}")}
     pad_t = 0 if family.startswith("boon") and bc_type == "periodic" else TIME_PAD[family]

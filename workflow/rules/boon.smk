@@ -23,7 +23,8 @@ def boon_kind(bexp):
 wildcard_constraints:
     dataset="|".join(BOON["datasets"]) or "NONE",
     bexp="|".join(BOON["experiments"]) or "NONE",
-    bmethod="|".join(f"{p}{d}{s}" for d in ("1d", "2d", "3d") for p, s in (("fno", ""), ("boon_fno", ""), ("boon_fno", "_clean"))),
+    bmethod="|".join(f"{p}{d}{s}" for d in ("1d", "2d", "3d")
+                     for p, s in (("fno", ""), ("boon_fno", ""), ("boon_fno", "_clean"), ("pino_fno", ""))) + "|fno1d_bcin",
 
 
 def boon_caption(dataset, bexp=None):
@@ -107,8 +108,10 @@ rule train_operator:
     params:
         model_kwargs=lambda w: {
             **BOON["experiments"][w.bexp]["model"],
-            **({"bc_type": BOON["experiments"][w.bexp]["bc_type"]} if w.bmethod.startswith("boon") else {}),
+            **({"bc_type": BOON["experiments"][w.bexp]["bc_type"]}
+               if w.bmethod.startswith("boon") or w.bmethod.endswith("_bcin") else {}),
         },
+        pino=lambda w: BOON["pino_lite"] if w.bmethod.startswith("pino_") else None,
         n_train=lambda w: BOON["experiments"][w.bexp]["n_train"],
         n_test=lambda w: BOON["experiments"][w.bexp]["n_test"],
         train=lambda w: {**BOON["experiments"][w.bexp]["train"], "select": "last", "seed": int(w.seed)},

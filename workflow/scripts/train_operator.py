@@ -17,4 +17,5 @@ with job_logging(snakemake.log[0]):
         device=snakemake.params.device,
         threads=snakemake.threads,
         label=f"{snakemake.wildcards.bexp} seed{snakemake.wildcards.seed}",
+        pino=snakemake.params.pino,
     )

@@ -18,7 +18,9 @@ MODELS = {"anp": ANP, "fno1d": FNO1d, "boon_fno1d": BOONFNO1d,
           "boon_fno1d_clean": partial(BOONFNO1d, faithful=False),
           "fno2d": FNO2d, "boon_fno2d": BOONFNO2d, "boon_fno2d_clean": partial(BOONFNO2d, faithful=False),
           "fno3d": FNO3d, "boon_fno3d": BOONFNO3d, "boon_fno3d_clean": partial(BOONFNO3d, faithful=False),
-          "fno1d_bcin": FNO1dBCInput}  # "FNO + BC as input" ablation (spec §4.3); BC not enforced
+          "fno1d_bcin": FNO1dBCInput,  # "FNO + BC as input" ablation (spec §4.3); BC not enforced
+          # PINO-lite (spec §4.3, [RECON]): the plain FNO, trained with BC (and PDE) penalties
+          "pino_fno1d": FNO1d, "pino_fno2d": FNO2d, "pino_fno3d": FNO3d}
 
 
 def build_model(name: str, **kwargs) -> nn.Module:

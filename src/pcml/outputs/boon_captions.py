@@ -82,9 +82,10 @@ _FNO = {"1d": "FNO: the plain FNO1d, which gets no boundary data",
 
 
 def _dimension(method: str) -> str | None:
-    """'1d', '2d' or '3d' for the registry's FNO/BOON-FNO keys (fno2d, boon_fno3d_clean, ...); else None."""
+    """'1d', '2d' or '3d' for the registry's FNO/BOON-FNO/PINO-lite keys (fno2d, boon_fno3d_clean, pino_fno1d,
+    fno1d_bcin, ...); else None."""
     for dim in ("1d", "2d", "3d"):
-        if method in (f"fno{dim}", f"boon_fno{dim}", f"boon_fno{dim}_clean"):
+        if method in (f"fno{dim}", f"boon_fno{dim}", f"boon_fno{dim}_clean", f"pino_fno{dim}", f"fno{dim}_bcin"):
             return dim
     return None
 
@@ -97,7 +98,15 @@ def method_notes(bc_type: str, methods: Sequence[str]) -> str:
     parts = []
     for method in methods:
         dim = _dimension(method)
-        if dim is None:
+        if method.startswith("pino_"):
+            parts.append("PINO-lite ([RECON] baseline, spec boon.md §4.3; not verified for the paper): the plain FNO "
+                         "trained with relative L2 + lambda_bc x mean squared BC residual (BOON's stencils)"
+                         + (" + lambda_pde x mean squared finite-difference residual of the PDE" if dim == "2d" else "")
+                         + " (boon.pino_lite), nothing enforced at test time")
+        elif method.endswith("_bcin"):
+            parts.append("FNO + BC as input ([RECON] fairness ablation, spec boon.md §4.3): the boundary data as two "
+                         "more input channels of the lift, nothing enforced")
+        elif dim is None:
             parts.append(f"{method}: see its registry entry")
         elif not method.startswith("boon"):
             parts.append(_FNO[dim])

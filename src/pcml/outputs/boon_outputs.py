@@ -37,7 +37,9 @@ BOON_METHODS: dict[str, tuple[str, str]] = {
     f"{prefix}{dim}{suffix}": (name, colour)
     for dim in ("1d", "2d", "3d")
     for prefix, suffix, name, colour in (("fno", "", "FNO", "#228B22"), ("boon_fno", "", "BOON-FNO", "#8B0000"),
-                                         ("boon_fno", "_clean", "BOON-FNO (clean)", "#1F4E9B"))
+                                         ("boon_fno", "_clean", "BOON-FNO (clean)", "#1F4E9B"),
+                                         ("pino_fno", "", "PINO-lite", "#FF7F0E"), ("fno", "_bcin", "FNO + BC input",
+                                                                                     "#9467BD"))
 }
 EXACT_COLOUR = "#000000"
 OTHER_COLOURS = ("#1F77B4", "#FF7F0E", "#9467BD", "#8C564B")

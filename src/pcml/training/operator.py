@@ -39,6 +39,7 @@ from pcml.models import build_model
 from pcml.seeding import seeded_init
 from pcml.training.anp import save_model
 from pcml.training.loop import TrainSettings, fit, resolve_device
+from pcml.training.pino import pde_settings, pino_lite_loss
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +48,13 @@ KIND_DIMS: dict[str, tuple[str, ...]] = {"1d": ("sample", "x"), "1d_t": ("sample
                                          "2d_t": ("sample", "x", "y", "t")}
 #: method (registry key) -> the dataset kind it maps
 METHOD_KINDS: dict[str, str] = {
-    **{m: "1d" for m in ("fno1d", "boon_fno1d", "boon_fno1d_clean")},
-    **{m: "1d_t" for m in ("fno2d", "boon_fno2d", "boon_fno2d_clean")},
-    **{m: "2d_t" for m in ("fno3d", "boon_fno3d", "boon_fno3d_clean")},
+    **{m: "1d" for m in ("fno1d", "boon_fno1d", "boon_fno1d_clean", "pino_fno1d", "fno1d_bcin")},
+    **{m: "1d_t" for m in ("fno2d", "boon_fno2d", "boon_fno2d_clean", "pino_fno2d")},
+    **{m: "2d_t" for m in ("fno3d", "boon_fno3d", "boon_fno3d_clean", "pino_fno3d")},
 }
+#: PINO-lite penalty weights (spec §4.3, [RECON]): lambda_bc on the mean squared BC residual, lambda_pde on the
+#: mean squared finite-difference PDE residual (1-D multi-step data only)
+PINO_DEFAULTS = {"lambda_bc": 1.0, "lambda_pde": 1.0}
 KIND_NAMES = {"1d": "1-D single-step (sample, x)", "1d_t": "1-D multi-step (sample, x, t)",
               "2d_t": "2-D multi-step (sample, x, y, t)"}
 #: sign turning a 2-D dataset's outward normal derivative du/dn into the derivative along the wall's axis
@@ -159,6 +163,21 @@ def cast_bc(bc: Mapping[str, torch.Tensor], like: torch.Tensor) -> dict[str, tor
     return {k: v.to(device=like.device, dtype=like.dtype) for k, v in bc.items()}
 
 
+def pino_loss_settings(ds: xr.Dataset, kind: str, pino: Mapping[str, float] | None) -> dict:
+    """Keyword arguments of :func:`pcml.training.pino.pino_lite_loss` for a dataset of ``kind``: the
+    weights (``pino`` over :data:`PINO_DEFAULTS`; ValueError for an unknown key or a negative weight), and
+    on 1-D multi-step data the dataset's PDE (:func:`pcml.training.pino.pde_settings`); elsewhere no PDE
+    term (lambda_pde = 0: single-step data have one time level, the 2-D PDEs have no residual here)."""
+    weights = {**PINO_DEFAULTS, **(pino or {})}
+    unknown = sorted(set(weights) - set(PINO_DEFAULTS))
+    if unknown or any(float(v) < 0 for v in weights.values()):
+        raise ValueError(f"PINO-lite settings {dict(pino or {})}: keys must be {sorted(PINO_DEFAULTS)}, values >= 0")
+    out = {k: float(v) for k, v in weights.items()}
+    if kind == "1d_t":
+        return {**out, **pde_settings(ds)}
+    return {**out, "lambda_pde": 0.0}
+
+
 def apply_operator(model: torch.nn.Module, a: torch.Tensor, bc: Mapping[str, torch.Tensor],
                    n_t: int | None = None) -> torch.Tensor:
     """u = model(a) for a plain FNO (BC data unused), model(a, bc) for a BOON model.
@@ -187,8 +206,14 @@ def train_operator(
     threads: int | None = None,
     progress: bool = True,
     label: str = "",
+    pino: Mapping[str, float] | None = None,
 ) -> None:
     """Train ``model_name`` on the first ``n_train`` samples; write the last-epoch weights and history.
+
+    ``pino_*`` methods (PINO-lite) train the plain FNO with :func:`pcml.training.pino.pino_lite_loss`:
+    the relative L2 sum plus ``pino["lambda_bc"]`` times the mean squared BC residual (the dataset's BC
+    data, BOON's stencils) plus, on 1-D multi-step data, ``pino["lambda_pde"]`` times the mean squared
+    finite-difference residual of the dataset's PDE (:func:`pino_loss_settings`).
 
     The dataset's kind must be the method's (:func:`check_dataset`); multi-step inputs are repeated along t
     (:func:`model_input`) and BOON models get the BC data of :func:`boundary_values`. The loss of a step is the relative L2 error summed over the batch (its gradient scale matters with
@@ -222,9 +247,14 @@ def train_operator(
     log.info("%s: %s with %d parameters, %d train / %d test samples on %s", label, model_name, n_params,
              a_tr.shape[0], a_te.shape[0], dev)
 
+    penalties = pino_loss_settings(ds, kind, pino) if model_name.startswith("pino_") else None
+
     def step_loss(m: torch.nn.Module, index: torch.Tensor, _generator: torch.Generator) -> torch.Tensor:
         index = index.to(dev)
-        pred = apply_operator(m, a_tr[index], select_bc(bc_tr, index, bc_type), n_t)
+        bc = select_bc(bc_tr, index, bc_type)
+        pred = apply_operator(m, a_tr[index], bc, n_t)
+        if penalties is not None:
+            return pino_lite_loss(pred, u_tr[index], bc_type, bc, **penalties)
         return relative_l2_loss_sum(pred, u_tr[index])  # summed over the batch, as LpLoss(size_average=False)
 
     def validate(m: torch.nn.Module) -> float:
