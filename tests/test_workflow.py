@@ -56,10 +56,33 @@ def expected_targets(profile: str) -> list[str]:
     boon = expand_boon(cfg["boon"])  # with the sweeps' and the resolution study's derived entries
     for exp in boon["experiments"]:
         files += [f"{res}/tables/boon_{exp}.{ext}" for ext in ("csv", "md", "tex")]
+    files += boon_figure_targets(boon, res, fig)
     for name, sweep in boon["sweeps"].items():
         files += [f"{res}/tables/boon_sweep_{name}.{ext}" for ext in ("csv", "md", "tex") if sweep["values"]]
     for exp, sizes in boon["resolution"].items():
         files += [f"{res}/tables/boon_{exp}_resolution.{ext}" for ext in ("csv", "md", "tex") if sizes]
+    return files
+
+
+def boon_figure_targets(boon: dict, res: str, fig: str) -> list[str]:
+    """The BOON §6 figures and static tables (boon_figures.smk) for the experiments of ``boon``: Table 1 and
+    the hyper-parameters, both schematics, sample/|error| of every 1-D experiment, error per step and
+    boundary residual of every multi-step one, the Stokes multi-step panels, the cavity/wave fields."""
+    files = [f"{res}/tables/boon_{n}.{ext}" for n in ("bc_types", "hyperparameters") for ext in ("csv", "md", "tex")]
+    files += [f"{fig}/boon/{n}.{ext}" for n in ("schematic_rod", "schematic_operator") for ext in ("png", "pdf", "caption.txt")]
+    caption = ("png", "pdf", "caption.txt")
+    for name, exp in boon["experiments"].items():
+        data = boon["datasets"][exp["dataset"]]
+        field = data["generator"] in ("cavity", "wave")
+        kinds = ([] if field else ["sample_error"])
+        if data.get("multi_step") or field:
+            kinds += ["error_steps", "boundary_residual"]
+        if data.get("multi_step") and data["generator"] == "stokes":
+            kinds.append("error_panels")
+        if field:
+            kinds.append("initial_condition")
+            files += [f"{fig}/boon/{name}_snapshots.{ext}" for ext in caption + ("gif",)]
+        files += [f"{fig}/boon/{name}_{kind}.{ext}" for kind in kinds for ext in caption]
     return files
 
 
