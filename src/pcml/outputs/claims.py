@@ -167,11 +167,12 @@ def boon_values(metrics_csv: str | Path, metric: str) -> dict[str, np.ndarray]:
     """Per-method summaries over the test samples: {method: (1,)}.
 
     ``bc_abs_max``: the largest |boundary residual| over samples and walls (the correction's own
-    stencils: bc_left, bc_right; periodic: bc_ends); any other metric: its mean over the samples.
+    stencils: bc_left, bc_right, and in 2-D bc_bottom, bc_top; periodic: bc_ends); any other metric: its
+    mean over the samples.
     """
     frame = read_metrics(metrics_csv)
     if metric == "bc_abs_max":
-        rows = frame[frame["metric"].isin(["bc_left", "bc_right", "bc_ends"])]
+        rows = frame[frame["metric"].isin(["bc_left", "bc_right", "bc_bottom", "bc_top", "bc_ends"])]
         return {m: np.array([g["value"].abs().max()]) for m, g in rows.groupby("method")}
     means = per_seed_means(frame[frame["metric"] == metric])
     return {m: g["value"].to_numpy(float) for m, g in means.groupby("method")}
