@@ -23,10 +23,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
-from pcml.models.fno import FNO1d, N_FOURIER_LAYERS, check_input_1d, unit_grid
+from pcml.models.fno import FNO1d, check_input_1d, unit_grid
 
 __all__ = ["FNO1dBCInput", "BC_INPUT_TYPES", "N_BC_CHANNELS_1D", "bc_channels_1d"]
 
@@ -99,14 +98,7 @@ class FNO1dBCInput(FNO1d):
 
     def forward(self, a: torch.Tensor, bc: Mapping | None = None) -> torch.Tensor:  # type: ignore[override]
         """Map a (batch, n) (or (batch, n, 1)) and the BC dict to u (batch, n)."""
-        a = check_input_1d(a, "FNO1dBCInput")
-        x = self.lift(a, bc)
-        for layer, (conv, w) in enumerate(self.fourier_layers()):
-            x = conv(x) + w(x)
-            if layer < N_FOURIER_LAYERS - 1:
-                x = F.gelu(x)
-        x = F.gelu(self.fc1(x.permute(0, 2, 1)))
-        return self.fc2(x)[..., 0]
+        return self.body(self.lift(check_input_1d(a, "FNO1dBCInput"), bc))
 
     def extra_repr(self) -> str:
         return f"bc_type={self.bc_type!r}, bc channels=(left, right), BC not enforced"

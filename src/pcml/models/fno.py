@@ -77,8 +77,10 @@ class FNO1d(nn.Module):
 
     def forward(self, a: torch.Tensor) -> torch.Tensor:
         """Map the input function a of shape (batch, n) (or (batch, n, 1)) to u of shape (batch, n)."""
-        a = check_input_1d(a, "FNO1d")
-        x = self.lift(a)
+        return self.body(self.lift(check_input_1d(a, "FNO1d")))
+
+    def body(self, x: torch.Tensor) -> torch.Tensor:
+        """The Fourier layers and the projection: latent (batch, width, n) -> u (batch, n)."""
         for layer, (conv, w) in enumerate(self.fourier_layers()):
             x = conv(x) + w(x)
             if layer < N_FOURIER_LAYERS - 1:

@@ -159,6 +159,16 @@ def _time_index(t_grid: np.ndarray, t: float) -> int:
     return j
 
 
+def _function_and_time(truth: xr.Dataset, param_value: float, f_id: int, t: float) -> tuple[int, int]:
+    """(function index, time index) of function ``f_id`` (0-based) of the group of ``param_value`` at the
+    grid time nearest ``t``; ValueError when ``f_id`` is outside the group or ``t`` off the grid."""
+    idx = _group(truth, param_value)
+    if not 0 <= f_id < idx.size:
+        raise ValueError(f"f_id = {f_id} out of range: the group {truth.attrs['param_name']} = {param_value} "
+                         f"has {idx.size} functions")
+    return int(idx[f_id]), _time_index(truth["t"].values.astype(float), t)
+
+
 def solution_profiles_figure(truth_nc: str | Path, predictions: Mapping[str, str | Path], *, param_value: float,
                              t: float, f_id: int = 1, xlim: tuple[float, float] | None = None,
                              title: str | None = None, error: bool = False) -> Figure:
@@ -172,12 +182,7 @@ def solution_profiles_figure(truth_nc: str | Path, predictions: Mapping[str, str
     With ``xlim`` the shared y range fits the data inside the window.
     """
     truth, preds = _load(truth_nc, predictions)
-    idx = _group(truth, param_value)
-    if not 0 <= f_id < idx.size:
-        raise ValueError(f"f_id = {f_id} out of range: the group {truth.attrs['param_name']} = {param_value} "
-                         f"has {idx.size} functions")
-    f = int(idx[f_id])
-    j = _time_index(truth["t"].values.astype(float), t)
+    f, j = _function_and_time(truth, param_value, f_id, t)
     x = truth["x"].values.astype(np.float64)
     u = truth["u"].transpose("function", "t", "x").values[f, j].astype(np.float64)
     shift = u if error else np.zeros_like(u)  # the error view plots everything relative to the truth

@@ -19,7 +19,7 @@ import xarray as xr
 from matplotlib.figure import Figure
 
 import matplotlib.pyplot as plt
-from pcml.outputs.figures import _group, _load, _marker_indices, _time_index, save_figure
+from pcml.outputs.figures import _function_and_time, _group, _load, _marker_indices, save_figure
 from pcml.outputs.style import TRUE, colour, display_name, marker, param_label, plot_rc
 
 __all__ = ["mse_curves", "mse_over_time_figure", "overlaid_profiles_figure", "plot_mse_over_time",
@@ -74,12 +74,7 @@ def overlaid_profiles_figure(truth_nc: str | Path, predictions: Mapping[str, str
     """F-HEAT-3 as a Figure: the mean of every method and the true profile of function ``f_id`` of
     ``param_value`` at the grid time nearest ``t``, in one panel (no uncertainty ribbons)."""
     truth, preds = _load(truth_nc, predictions)
-    idx = _group(truth, param_value)
-    if not 0 <= f_id < idx.size:
-        raise ValueError(f"f_id = {f_id} out of range: the group {truth.attrs['param_name']} = {param_value} "
-                         f"has {idx.size} functions")
-    f = int(idx[f_id])
-    j = _time_index(truth["t"].values.astype(float), t)
+    f, j = _function_and_time(truth, param_value, f_id, t)
     x = truth["x"].values.astype(np.float64)
     every = _marker_indices(x, *(xlim or (None, None)))
     with plt.rc_context(plot_rc()):
