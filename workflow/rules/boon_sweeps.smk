@@ -28,6 +28,7 @@ rule predict_operator_resolution:
         predictions=f"{BOON_DIR}/{{bexp}}/seed{{seed}}/resolution/{{dataset}}/predictions/{{bmethod}}.nc",
     params:
         n_test=lambda w: BOON["experiments"][w.bexp]["n_test"],
+        batch_size=lambda w: BOON["experiments"][w.bexp]["train"]["batch_size"],
         dtype="float64",
         device=config["device"],
     log:
