@@ -7,9 +7,10 @@ Layouts: a latent is (batch, C, n_x, n_t) or (batch, C, n_x, n_y, n_t); a model 
 :func:`pcml.constraints.boundary.enforce_boundary` (T1: Dirichlet values, Neumann one-sided
 stencils with h = length / (n - 1) along that axis, periodic average).
 
-A corrected layer (:class:`CorrectionND`, the straightforward implementation: every probe and
-elimination step is a full layer call, the probes once per call; for a 1x1 convolution T2 is
-skipped, which leaves its output unchanged, see ``reference``) computes
+A corrected layer (:class:`CorrectionND`; with ``reference=True`` the straightforward
+implementation: every probe and elimination step is a full layer call, the probes once per call;
+by default a spectral layer takes the fast path of :mod:`pcml.constraints.boundary_kernels_nd`
+and a 1x1 convolution skips T2, both with the same outputs up to rounding, see ``reference``) computes
 
 * Dirichlet / Neumann: probes K00, KN0, K0N, KNN along x, vectors over t (output channel 0 of
   batch item 0, at y index 0 in 3-D, as the released code); elimination along x on both sides;
@@ -41,6 +42,7 @@ import torch
 from torch import nn
 
 from pcml.constraints.boundary import BC_TYPES, enforce_boundary
+from pcml.constraints.boundary_kernels_nd import SpectralWallKernel, eliminated_output, is_spectral_nd
 from pcml.constraints.elimination import eliminate, probe_kernel
 
 __all__ = ["TOL_ND", "NUM_SMOOTH", "Wall", "along", "mollify", "enforce_walls", "CorrectionND",
@@ -125,10 +127,14 @@ class CorrectionND:
         spatial_dims: 1 (2-D model, layout (batch, C, x, t)) or 2 (3-D model, (batch, C, x, y, t)).
         tol: clamp of the probes (1e-4).
         length: physical side length; the Neumann h = length / (n - 1) along each wall axis.
-        reference: also eliminate for a pointwise layer (1x1 convolution). By default T2 is skipped
-            for it: T2 changes only the x-wall inputs, which reach only the x-wall outputs of a
-            layer that does not couple nodes, and T1 overwrites those before anything reads them,
-            so the output (and its gradient) is the same up to rounding, for 5 fewer layer calls.
+        reference: the straightforward path (every probe and elimination step a full layer call).
+            By default (a) T2 is skipped for a pointwise layer (1x1 convolution): T2 changes only
+            the x-wall inputs, which reach only the x-wall outputs of a layer that does not couple
+            nodes, and T1 overwrites those before anything reads them, so the output (and its
+            gradient) is the same up to rounding, for 5 fewer layer calls; (b) a spectral layer
+            (:class:`pcml.models.spectral_nd.SpectralConvNd`) is corrected from its x-walls by
+            :func:`pcml.constraints.boundary_kernels_nd.eliminated_output`: analytic probes and
+            L(x'') with one forward and one inverse FFT, the same numbers up to rounding.
 
     ``walls`` is [Wall(2, left, right)] in 2-D and [Wall(2, left, right), Wall(3, bottom, top)] in
     3-D (no data for periodic: the axes only). Returns a tensor shaped like x.
@@ -152,6 +158,8 @@ class CorrectionND:
         self.length = float(length)
         self.reference = bool(reference)
         self.pointwise = isinstance(layer, nn.modules.conv._ConvNd) and all(k == 1 for k in layer.kernel_size)
+        self.wall_kernel = (SpectralWallKernel(layer) if is_spectral_nd(layer, self.spatial_dims + 1)
+                            and not self.reference else None)
 
     @property
     def mollifier(self) -> bool:
@@ -182,7 +190,11 @@ class CorrectionND:
                                  f"got {x.shape[w.axis]}")
         if self.bc_type == "periodic":
             return enforce_walls(self.layer(x), "periodic", walls)
-        t = self.layer(x if self.pointwise and not self.reference else self.eliminated(x))
+        if self.wall_kernel is not None:
+            t = eliminated_output(self.wall_kernel, x, self.tol, signed_clamp=self.faithful and self.spatial_dims == 1,
+                                  right_from_first=self.faithful)
+        else:
+            t = self.layer(x if self.pointwise and not self.reference else self.eliminated(x))
         t = enforce_walls(t, self.bc_type, walls, faithful=self.faithful, length=self.length,
                           mollifier=self.mollifier)
         return 0.5 * t if self.bc_type == "neumann" else t

@@ -1,0 +1,179 @@
+"""Fast T2 + L of the 2-D/3-D BOON corrections for a spectral layer, seen from its x-walls (spec §3.2, §3.5).
+
+The straightforward corrected layer (:class:`pcml.constraints.boundary_nd.CorrectionND` with
+``reference=True``) calls the layer five times per corrected spectral layer: two impulse probes,
+L(x), L(x') and L(x''). T2 changes the input only on the two x-walls (x nodes 0 and N-1, every
+y and t), and :class:`pcml.models.spectral_nd.SpectralConvNd` is linear, so here (as
+:class:`pcml.constraints.boundary_kernels.SpectralKernel1d` in 1-D) L(x'') is computed with one
+forward and one inverse FFT of the full grid:
+
+* X = rfftn(x) over (x, [y,] t), kept on the retained modes: Xc (batch, C_in, 2 m_x, [2 m_y,] m_t)
+  (x-frequencies in the order 0..m_x-1, N-m_x..N-1; the same for y); Yc = W . Xc;
+* L(x) on the x-walls: (1/N) sum_kx Yc[kx] e^{2 pi i kx j / N} for j = 0, N-1 (node N-1 is node -1
+  of the periodic grid), then the inverse transform over ([y,] t) of a wall-sized array;
+* the probes analytically: an all-channel impulse on the x-wall j0 (every y and t) has the
+  spectrum n_t [n_y] e^{-2 pi i kx j0 / N} at ky = kt = 0 only, so L of it is constant over
+  y and t and K(j, j0) = (1/N) sum_kx Re(S[kx] e^{2 pi i kx (j - j0) / N}) with
+  S[kx] = sum_i W[i, 0, kx, 0, 0]: the same numbers as the probe calls up to rounding (the
+  probes do not depend on the batch or on x);
+* an input E d supported on the x-walls (d0 at node 0, dN at node N-1, each (batch, C, [n_y,] n_t))
+  has the spectrum D0 + e^{2 pi i kx / N} DN with D = FFT over ([y,] t) of d (wall-sized), so the
+  right step's (L x')_{N-1} = (L x)_{N-1} + response at node N-1 to d0, and
+  L(x'') = irfftn(Yc + W . spectrum(E d)) placed on the full grid: the one inverse FFT.
+
+The elimination formulas are those of :func:`pcml.constraints.elimination.eliminate` (same
+clamps, P10 signed clamp, P13 right step from the first node, constant clamped probes P22).
+Exactness assumption shared with the layer: irfftn is the complex inverse over the leading axes
+followed by the real inverse over t (torch's CPU and CUDA backends), so the wall values computed
+here are those of the layer's output even where W breaks the Hermitian symmetry of the kt = 0 plane.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+
+from pcml.constraints.boundary_kernels import KernelProbes
+from pcml.constraints.elimination import clamp_probe
+
+__all__ = ["SpectralWallKernel", "eliminated_output", "is_spectral_nd"]
+
+
+def is_spectral_nd(layer: object, dims: int | None = None) -> bool:
+    """True for a layer shaped like :class:`pcml.models.spectral_nd.SpectralConvNd` over 2 or 3 axes
+    (``dims`` of them if given): ``modes``, ``in_channels``, ``complex_weights()``, ``check_grid()``.
+    Duck-typed, so that the constraints do not import the models (which import them)."""
+    modes = getattr(layer, "modes", None)
+    ok = (isinstance(modes, tuple) and len(modes) in (2, 3) and callable(getattr(layer, "complex_weights", None))
+          and callable(getattr(layer, "check_grid", None)) and hasattr(layer, "in_channels"))
+    return ok and (dims is None or len(modes) == dims)
+
+
+def _split_modes(t: torch.Tensor, axis: int, m: int, n: int) -> torch.Tensor:
+    """Retained frequencies of ``axis`` (size n): indices 0..m-1 then n-m..n-1, concatenated (2m)."""
+    return torch.cat((t.narrow(axis, 0, m), t.narrow(axis, n - m, m)), dim=axis)
+
+
+class SpectralWallKernel:
+    """A spectral layer (:class:`pcml.models.spectral_nd.SpectralConvNd`; 2-D: (x, t); 3-D: (x, y, t))
+    seen from its x-walls (axis 2 of a latent).
+
+    Methods take/return latents (batch, C, n_x, [n_y,] n_t); wall tensors are
+    (batch, C, [n_y,] n_t) (a latent without its x-axis); node pairs stack along a new axis 2.
+    """
+
+    def __init__(self, layer: torch.nn.Module) -> None:
+        if not is_spectral_nd(layer):
+            raise ValueError(f"SpectralWallKernel: needs a 2-D or 3-D SpectralConvNd, got {type(layer).__name__}")
+        self.layer = layer
+        self.dims = len(layer.modes)
+
+    # ---------------------------------------------------------------- spectra
+    def weights(self, dtype: torch.dtype) -> torch.Tensor:
+        """The weight blocks as one complex tensor (C_in, C_out, 2 m_x, [2 m_y,] m_t)."""
+        w = [b.to(dtype) for b in self.layer.complex_weights()]
+        if self.dims == 2:
+            return torch.cat(w, dim=2)
+        return torch.cat((torch.cat(w[0:2], dim=2), torch.cat(w[2:4], dim=2)), dim=3)
+
+    def compact(self, spec: torch.Tensor, grid: tuple[int, ...], first: int) -> torch.Tensor:
+        """Retained modes of a spectrum over the last len(grid) axes (``first`` = the first of them,
+        t last as rfft): (..., *grid[:-1], grid[-1]//2+1) -> (..., 2 m per both-signs axis, m_t).
+        The grid is the layer's (x, [y,] t) or a wall's ([y,] t); the mode counts are its tail."""
+        modes = self.layer.modes[-len(grid):]
+        spec = spec.narrow(-1, 0, modes[-1])
+        for j, (m, n) in enumerate(zip(modes[:-1], grid[:-1])):
+            spec = _split_modes(spec, first + j, m, n)
+        return spec
+
+    def expand(self, comp: torch.Tensor, grid: tuple[int, ...], first: int) -> torch.Tensor:
+        """Inverse of :meth:`compact`: zeros elsewhere, the rfft axis of length grid[-1] // 2 + 1."""
+        modes = self.layer.modes[-len(grid):]
+        out = comp.new_zeros(comp.shape[:first] + tuple(grid[:-1]) + (grid[-1] // 2 + 1,))
+        n_axes = len(grid) - 1
+        for k in range(2 ** n_axes):
+            dst, src = [slice(None)] * first, [slice(None)] * first
+            for j, (m, n) in enumerate(zip(modes[:-1], grid[:-1])):
+                high = (k >> j) & 1
+                dst.append(slice(n - m, n) if high else slice(0, m))
+                src.append(slice(m, 2 * m) if high else slice(0, m))
+            dst.append(slice(0, modes[-1]))
+            out[tuple(dst)] = comp[tuple(src)]
+        return out
+
+    def phases(self, n: int, like: torch.Tensor) -> torch.Tensor:
+        """e^{-2 pi i kx / n} over the retained x-frequencies (2 m_x,): node N-1 read from a spectrum,
+        the conjugate is the spectrum of an impulse at node N-1."""
+        m = self.layer.modes[0]
+        k = torch.cat((torch.arange(m), torch.arange(n - m, n))).to(torch.float64)
+        ph = torch.polar(torch.ones_like(k), -2 * math.pi * k / n)
+        return ph.to(dtype=like.dtype, device=like.device)
+
+    def wall_inverse(self, v: torch.Tensor, grid_wall: tuple[int, ...]) -> torch.Tensor:
+        """Inverse transform over ([y,] t) of wall spectra v (..., [2 m_y,] m_t) -> (..., [n_y,] n_t)."""
+        first = v.ndim - len(grid_wall)
+        full = self.expand(v, grid_wall, first)
+        return torch.fft.irfftn(full, s=grid_wall, dim=tuple(range(first, v.ndim)))
+
+    def wall_spectrum(self, d: torch.Tensor) -> torch.Tensor:
+        """Retained ([y,] t) spectrum of wall data d (batch, C, [n_y,] n_t) -> (batch, C, [2 m_y,] m_t)."""
+        spec = torch.fft.rfftn(d, dim=tuple(range(2, d.ndim)))
+        return self.compact(spec, tuple(d.shape[2:]), 2)
+
+    # ---------------------------------------------------------------- probes
+    def probes(self, n: int, w: torch.Tensor) -> KernelProbes:
+        """K00, KN0, K0N, KNN (0-d tensors) from the combined weights w (:meth:`weights`), for N = n.
+
+        K00 = KNN = (1/N) sum_kx Re S[kx]; KN0 (node N-1, impulse at 0) = (1/N) sum Re(S e^{-i a});
+        K0N = (1/N) sum Re(S e^{i a}); a = 2 pi kx / N, S[kx] = sum_i W[i, 0, kx, 0, 0].
+        """
+        s = w[:, 0].sum(dim=0)
+        while s.ndim > 1:
+            s = s[..., 0]
+        ph = self.phases(n, s)
+        k_same = s.real.sum() / n
+        kn0 = (s * ph).real.sum() / n
+        k0n = (s * ph.conj()).real.sum() / n
+        return KernelProbes(k_same, kn0, k0n, k_same)
+
+
+def eliminated_output(kernel: SpectralWallKernel, x: torch.Tensor, tol: float, *, signed_clamp: bool,
+                      right_from_first: bool) -> torch.Tensor:
+    """L(T2 x) for a latent x (batch, C_in, n_x, [n_y,] n_t): both sides eliminated along x.
+
+    Equal (up to rounding) to ``layer(eliminate(layer along x, x, probes, left=True, right=True,
+    tol, signed_clamp=..., right_from_first=...))`` with the probes of
+    :func:`pcml.constraints.elimination.probe_kernel`; returns (batch, C_out, n_x, [n_y,] n_t).
+    """
+    layer = kernel.layer
+    grid = tuple(x.shape[2:])
+    if x.ndim != kernel.dims + 2 or x.shape[1] != layer.in_channels:
+        raise ValueError(f"eliminated_output: expected (batch, {layer.in_channels}, {kernel.dims} grid axes), "
+                         f"got {tuple(x.shape)}")
+    layer.check_grid(grid)
+    n, grid_wall = grid[0], grid[1:]
+    x_ft = torch.fft.rfftn(x, dim=tuple(range(2, x.ndim)))
+    w = kernel.weights(x_ft.dtype)
+    xc = kernel.compact(x_ft, grid, 2)
+    yc = torch.einsum("bi...,io...->bo...", xc, w)
+    ph = kernel.phases(n, x_ft)                                   # (2 m_x,), node N-1
+    shape = (-1,) + (1,) * (kernel.dims - 1)
+    # L(x) at nodes 0 and N-1: (1/N) sum over kx, then the wall inverse -> (batch, C_out, 2, [n_y,] n_t)
+    v = torch.stack((yc.sum(dim=2), (yc * ph.reshape(shape)).sum(dim=2)), dim=2) / n
+    y_end = kernel.wall_inverse(v, grid_wall)
+    y0, yn = y_end[:, :, 0], y_end[:, :, 1]
+    x0, xn = x[:, :, 0], x[:, :, -1]
+    probes = kernel.probes(n, w)
+    knn = clamp_probe(probes.knn, tol, signed_clamp)
+    k00 = clamp_probe(probes.k00, tol, signed_clamp)
+    k_tilde = clamp_probe(k00 - probes.kn0 * probes.k0n / knn, tol, signed_clamp)
+    x0_new = 2 * x0 - (y0 - yn * probes.k0n / knn + probes.k0n * xn) / k_tilde
+    d0 = x0_new - x0
+    d0_ft = kernel.wall_spectrum(d0)                              # (batch, C_in, [2 m_y,] m_t)
+    w_end = (w * ph.reshape(shape)).sum(dim=2) / n                # node N-1 response to node 0
+    yn_mid = yn + kernel.wall_inverse(torch.einsum("bi...,io...->bo...", d0_ft, w_end), grid_wall)
+    xn_new = 2 * (x0_new if right_from_first else xn) - yn_mid / knn
+    dn_ft = kernel.wall_spectrum(xn_new - xn)
+    d_ft = d0_ft.unsqueeze(2) + ph.conj().reshape(shape) * dn_ft.unsqueeze(2)
+    yc = yc + torch.einsum("bi...,io...->bo...", d_ft, w)
+    return torch.fft.irfftn(kernel.expand(yc, grid, 2), s=grid, dim=tuple(range(2, x.ndim)))
