@@ -120,3 +120,18 @@ def test_kernel_rejects_other_layers():
     with pytest.raises(ValueError, match="expected"):
         eliminated_output(SpectralWallKernel(layer), torch.zeros(1, 3, 9, 5, dtype=torch.float64), 1e-4,
                           signed_clamp=False, right_from_first=False)
+
+
+@pytest.mark.parametrize("shape, first, n_axes", [((3, 4, 9, 7), 2, 1), ((2, 3, 6, 5, 4), 2, 2),
+                                                  ((2, 9, 7, 16), 1, 1), ((2, 6, 5, 4, 8), 1, 2)])
+def test_interior_gelu_equals_the_mask_form(shape, first, n_axes):
+    from pcml.models.boon_nd import _InteriorGelu
+    torch.manual_seed(0)
+    x = torch.randn(shape, dtype=torch.float64, requires_grad=True)
+    mask = torch.zeros(shape[first:first + n_axes], dtype=torch.bool)
+    mask[(slice(1, -1),) * n_axes] = True
+    mask = mask.reshape(mask.shape + (1,) * (len(shape) - first - n_axes))
+    outs = [torch.where(mask, torch.nn.functional.gelu(x), x), _InteriorGelu.apply(x, first, n_axes)]
+    assert torch.equal(outs[0], outs[1])
+    g = torch.randn_like(outs[0])
+    assert torch.equal(*[torch.autograd.grad(o, x, g)[0] for o in outs])

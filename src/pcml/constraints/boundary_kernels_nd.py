@@ -120,6 +120,31 @@ class SpectralWallKernel:
         spec = torch.fft.rfftn(d, dim=tuple(range(2, d.ndim)))
         return self.compact(spec, tuple(d.shape[2:]), 2)
 
+    def modes_of(self, x: torch.Tensor) -> torch.Tensor:
+        """Retained spectrum Xc (batch, C, 2 m_x, [2 m_y,] m_t) of a latent x, truncating after each
+        1-D transform (rfft over t, then FFT over y, then over x): the numbers of rfftn(x) there, up
+        to rounding, for less work than the full transform."""
+        modes, grid = self.layer.modes, tuple(x.shape[2:])
+        spec = torch.fft.rfft(x, dim=-1).narrow(-1, 0, modes[-1])
+        for axis in range(x.ndim - 2, 1, -1):  # y (3-D), then x
+            j = axis - 2
+            spec = _split_modes(torch.fft.fft(spec, dim=axis), axis, modes[j], grid[j])
+        return spec
+
+    def grid_of(self, yc: torch.Tensor, grid: tuple[int, ...]) -> torch.Tensor:
+        """Inverse of :meth:`modes_of` with zeros on the other modes: irfftn of the expanded spectrum
+        (the complex inverse over x, then y, then the real inverse over t), -> (batch, C, *grid)."""
+        modes = self.layer.modes
+        spec = yc
+        for axis in range(2, yc.ndim - 1):  # x, then y (3-D)
+            j = axis - 2
+            m, n = modes[j], grid[j]
+            if 2 * m < n:
+                pad = spec.new_zeros(spec.shape[:axis] + (n - 2 * m,) + spec.shape[axis + 1:])
+                spec = torch.cat((spec.narrow(axis, 0, m), pad, spec.narrow(axis, m, m)), dim=axis)
+            spec = torch.fft.ifft(spec, dim=axis)
+        return torch.fft.irfft(spec, n=grid[-1], dim=-1)
+
     # ---------------------------------------------------------------- probes
     def probes(self, n: int, w: torch.Tensor) -> KernelProbes:
         """K00, KN0, K0N, KNN (0-d tensors) from the combined weights w (:meth:`weights`), for N = n.
@@ -137,6 +162,9 @@ class SpectralWallKernel:
         return KernelProbes(k_same, kn0, k0n, k_same)
 
 
+_ENDS = {2: "bijkt,iokt->bojt", 3: "bijkyt,iokyt->bojyt"}
+
+
 def eliminated_output(kernel: SpectralWallKernel, x: torch.Tensor, tol: float, *, signed_clamp: bool,
                       right_from_first: bool) -> torch.Tensor:
     """L(T2 x) for a latent x (batch, C_in, n_x, [n_y,] n_t): both sides eliminated along x.
@@ -152,17 +180,18 @@ def eliminated_output(kernel: SpectralWallKernel, x: torch.Tensor, tol: float, *
                          f"got {tuple(x.shape)}")
     layer.check_grid(grid)
     n, grid_wall = grid[0], grid[1:]
-    x_ft = torch.fft.rfftn(x, dim=tuple(range(2, x.ndim)))
-    w = kernel.weights(x_ft.dtype)
-    xc = kernel.compact(x_ft, grid, 2)
-    yc = torch.einsum("bi...,io...->bo...", xc, w)
-    ph = kernel.phases(n, x_ft)                                   # (2 m_x,), node N-1
+    xc = kernel.modes_of(x)                                      # (batch, C_in, 2 m_x, [2 m_y,] m_t)
+    w = kernel.weights(xc.dtype)
+    ph = kernel.phases(n, xc)                                     # (2 m_x,): reads node N-1
     shape = (-1,) + (1,) * (kernel.dims - 1)
-    # L(x) at nodes 0 and N-1: (1/N) sum over kx, then the wall inverse -> (batch, C_out, 2, [n_y,] n_t)
-    v = torch.stack((yc.sum(dim=2), (yc * ph.reshape(shape)).sum(dim=2)), dim=2) / n
-    y_end = kernel.wall_inverse(v, grid_wall)
+    # L(x) at nodes 0 and N-1: (1/N) sum over kx of Yc e^{2 pi i kx j / N}, as one contraction over
+    # (channel, kx) (few large matrix products, not one per mode), then the wall inverse
+    # -> (batch, C_out, 2, [n_y,] n_t)
+    x_ends_ft = torch.stack((xc, xc * ph.reshape(shape)), dim=2) / n
+    y_end = kernel.wall_inverse(torch.einsum(_ENDS[kernel.dims], x_ends_ft, w), grid_wall)
     y0, yn = y_end[:, :, 0], y_end[:, :, 1]
-    x0, xn = x[:, :, 0], x[:, :, -1]
+    x_end = x.index_select(2, torch.tensor([0, n - 1], device=x.device))
+    x0, xn = x_end[:, :, 0], x_end[:, :, 1]
     probes = kernel.probes(n, w)
     knn = clamp_probe(probes.knn, tol, signed_clamp)
     k00 = clamp_probe(probes.k00, tol, signed_clamp)
@@ -170,10 +199,10 @@ def eliminated_output(kernel: SpectralWallKernel, x: torch.Tensor, tol: float, *
     x0_new = 2 * x0 - (y0 - yn * probes.k0n / knn + probes.k0n * xn) / k_tilde
     d0 = x0_new - x0
     d0_ft = kernel.wall_spectrum(d0)                              # (batch, C_in, [2 m_y,] m_t)
-    w_end = (w * ph.reshape(shape)).sum(dim=2) / n                # node N-1 response to node 0
+    w_end = torch.einsum("iok...,k->io...", w, ph / n)            # node N-1 response to node 0
     yn_mid = yn + kernel.wall_inverse(torch.einsum("bi...,io...->bo...", d0_ft, w_end), grid_wall)
     xn_new = 2 * (x0_new if right_from_first else xn) - yn_mid / knn
     dn_ft = kernel.wall_spectrum(xn_new - xn)
     d_ft = d0_ft.unsqueeze(2) + ph.conj().reshape(shape) * dn_ft.unsqueeze(2)
-    yc = yc + torch.einsum("bi...,io...->bo...", d_ft, w)
-    return torch.fft.irfftn(kernel.expand(yc, grid, 2), s=grid, dim=tuple(range(2, x.ndim)))
+    yc = torch.einsum("bi...,io...->bo...", xc + d_ft, w)
+    return kernel.grid_of(yc, grid)

@@ -47,6 +47,32 @@ from pcml.models.fno_nd import FNO2d, FNO3d, PAD_2D, PAD_3D, check_input_nd, uni
 __all__ = ["BOONFNO2d", "BOONFNO3d"]
 
 
+def _copy_walls(dst: torch.Tensor, src: torch.Tensor, first: int, n_axes: int) -> torch.Tensor:
+    """dst with nodes 0 and n-1 of the axes first..first+n_axes-1 copied from src (in place)."""
+    for axis in range(first, first + n_axes):
+        for node in (0, -1):
+            dst.select(axis, node).copy_(src.select(axis, node))
+    return dst
+
+
+class _InteriorGelu(torch.autograd.Function):
+    """GELU on the interior nodes, identity on the walls: the values and gradients of
+    ``where(interior, gelu(x), x)`` in one full pass each way (gelu / gelu_backward, then the
+    walls copied) instead of the mask's extra full passes."""
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, first: int, n_axes: int) -> torch.Tensor:
+        ctx.save_for_backward(x)
+        ctx.first, ctx.n_axes = first, n_axes
+        return _copy_walls(F.gelu(x), x, first, n_axes)
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad: torch.Tensor) -> tuple[torch.Tensor, None, None]:
+        (x,) = ctx.saved_tensors
+        return _copy_walls(torch.ops.aten.gelu_backward(grad, x), grad, ctx.first, ctx.n_axes), None, None
+
+
 class _BOONFNOnd(nn.Module):
     """Shared implementation; subclasses set the base class, the wall keys and the time padding."""
 
@@ -145,13 +171,9 @@ class _BOONFNOnd(nn.Module):
 
     def _interior_gelu(self, x: torch.Tensor, first: int) -> torch.Tensor:
         """GELU on the nodes away from the walls; the wall axes start at ``first`` (all nodes if periodic)."""
-        y = F.gelu(x)
         if self.bc_type == "periodic":
-            return y
-        mask = torch.zeros(x.shape[first:first + self.spatial_dims], dtype=torch.bool, device=x.device)
-        mask[(slice(1, -1),) * self.spatial_dims] = True
-        mask = mask.reshape(mask.shape + (1,) * (x.ndim - first - self.spatial_dims))
-        return torch.where(mask, y, x)
+            return F.gelu(x)
+        return _InteriorGelu.apply(x, first, self.spatial_dims)
 
     def latent(self, a: torch.Tensor, bc: Mapping | None) -> tuple[torch.Tensor, list[Wall]]:
         """The lifted input through the four corrected layers, before the crop, and the output walls.
