@@ -135,3 +135,22 @@ def test_interior_gelu_equals_the_mask_form(shape, first, n_axes):
     assert torch.equal(outs[0], outs[1])
     g = torch.randn_like(outs[0])
     assert torch.equal(*[torch.autograd.grad(o, x, g)[0] for o in outs])
+
+
+@pytest.mark.parametrize("shape, axis", [((2, 3, 11, 7), 2), ((2, 3, 12, 7), 2), ((2, 3, 40, 7), 2),
+                                         ((2, 30, 5), 1), ((2, 8, 3), 1)])
+def test_mollify_equals_the_two_slice_writes(shape, axis):
+    """The gathered form of the mollifier (n >= 2k + 1) equals the released two in-place slice writes."""
+    from pcml.constraints.boundary_nd import mollify
+    k = 5
+    torch.manual_seed(0)
+    u = torch.randn(shape, dtype=torch.float64, requires_grad=True)
+    ref = u.movedim(axis, -1).clone()
+    n = ref.shape[-1]
+    ref[..., 1:k] = (ref[..., 0:k - 1] + ref[..., 1:k] + ref[..., 2:k + 1]).clone() / 3
+    ref[..., n - k:n - 1] = (ref[..., n - k - 1:n - 2] + ref[..., n - k:n - 1] + ref[..., n - k + 1:n]).clone() / 3
+    ref = ref.movedim(-1, axis)
+    out = mollify(u, axis, k)
+    assert torch.equal(out, ref)
+    g = torch.randn_like(out)
+    torch.testing.assert_close(*[torch.autograd.grad(o, u, g)[0] for o in (out, ref)], rtol=0, atol=1e-15)

@@ -87,10 +87,20 @@ def mollify(u: torch.Tensor, axis: int, num_smooth: int = NUM_SMOOTH) -> torch.T
     result (the released code's two in-place slice writes, in order; they overlap for n <= 2k).
     The end nodes 0 and n-1 are unchanged. Needs n >= k + 1.
     """
-    um = u.movedim(axis, -1)
-    n, k = um.shape[-1], int(num_smooth)
+    n, k = u.shape[axis], int(num_smooth)
     if n < k + 1:
         raise ValueError(f"mollify: num_smooth={k} needs at least {k + 1} nodes along axis {axis}, got {n}")
+    if n >= 2 * k + 1:
+        # The two slabs do not interact: gather the nodes read (0..k, n-k-1..n-1), form the means
+        # in the same order as below, write nodes 1..k-1 and n-k..n-2 (one full copy each way).
+        read = torch.tensor(list(range(k + 1)) + list(range(n - k - 1, n)), device=u.device)
+        s = u.index_select(axis, read).movedim(axis, -1)
+        lo, hi = s[..., :k + 1], s[..., k + 1:]
+        new = torch.cat(((lo[..., 0:k - 1] + lo[..., 1:k] + lo[..., 2:k + 1]) / 3,
+                         (hi[..., 0:k - 1] + hi[..., 1:k] + hi[..., 2:k + 1]) / 3), dim=-1)
+        write = torch.tensor(list(range(1, k)) + list(range(n - k, n - 1)), device=u.device)
+        return u.index_copy(axis, write, new.movedim(-1, axis))
+    um = u.movedim(axis, -1)
     low = (um[..., 0:k - 1] + um[..., 1:k] + um[..., 2:k + 1]) / 3
     um = torch.cat((um[..., :1], low, um[..., k:]), dim=-1)
     high = (um[..., n - k - 1:n - 2] + um[..., n - k:n - 1] + um[..., n - k + 1:n]) / 3
