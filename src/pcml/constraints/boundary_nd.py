@@ -187,6 +187,10 @@ class CorrectionND:
         return out.movedim(-1, 2)
 
     def __call__(self, x: torch.Tensor, walls: Sequence[Wall]) -> torch.Tensor:
+        return self.enforce(self.before_walls(x, walls), walls)
+
+    def before_walls(self, x: torch.Tensor, walls: Sequence[Wall]) -> torch.Tensor:
+        """L T2 x: the corrected layer before T1 (and before the Neumann halving); checks x and walls."""
         if x.ndim != self.spatial_dims + 3:
             raise ValueError(f"CorrectionND: expected a latent with {self.spatial_dims + 3} axes "
                              f"(batch, C, x, {'y, ' if self.spatial_dims == 2 else ''}t), got {tuple(x.shape)}")
@@ -199,12 +203,21 @@ class CorrectionND:
                 raise ValueError(f"CorrectionND: {self.bc_type} needs >= {need} nodes on axis {w.axis}, "
                                  f"got {x.shape[w.axis]}")
         if self.bc_type == "periodic":
-            return enforce_walls(self.layer(x), "periodic", walls)
+            return self.layer(x)
         if self.wall_kernel is not None:
-            t = eliminated_output(self.wall_kernel, x, self.tol, signed_clamp=self.faithful and self.spatial_dims == 1,
-                                  right_from_first=self.faithful)
-        else:
-            t = self.layer(x if self.pointwise and not self.reference else self.eliminated(x))
+            return eliminated_output(self.wall_kernel, x, self.tol, signed_clamp=self.faithful and self.spatial_dims == 1,
+                                     right_from_first=self.faithful)
+        return self.layer(x if self.pointwise and not self.reference else self.eliminated(x))
+
+    def enforce(self, t: torch.Tensor, walls: Sequence[Wall], copies: int = 1) -> torch.Tensor:
+        """T1 (and the Neumann halving) on t = :meth:`before_walls` output, or on the sum of ``copies``
+        such outputs of corrections with the same settings and walls: T1 is affine in (t, data) with
+        the data entering linearly, so the sum of the corrected layers is T1 of the sum with the data
+        times ``copies`` (equal up to rounding; the models use it to enforce once per Fourier layer)."""
+        if self.bc_type == "periodic":
+            return enforce_walls(t, "periodic", walls)
+        if copies != 1:
+            walls = [Wall(w.axis, copies * w.low, copies * w.high) for w in walls]
         t = enforce_walls(t, self.bc_type, walls, faithful=self.faithful, length=self.length,
                           mollifier=self.mollifier)
         return 0.5 * t if self.bc_type == "neumann" else t

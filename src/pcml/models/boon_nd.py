@@ -104,6 +104,7 @@ class _BOONFNOnd(nn.Module):
         self.bc_type = bc_type
         self.faithful = bool(faithful)
         self.length = float(length)
+        self.reference = bool(reference)
         self.width, self.modes, self.modes_t = base.width, base.modes, base.modes_t
         self.spatial_dims = len(self.wall_keys)
         # Created after the base, as in the released notebooks (same seed, same weights).
@@ -193,7 +194,10 @@ class _BOONFNOnd(nn.Module):
         x = self.fc0(unit_grids(a)).movedim(-1, 1)
         x = F.pad(x, [0, self.padding])
         for layer, (corr_conv, corr_w) in enumerate(self._corrections):
-            x = corr_conv(x, inner) + corr_w(x, inner)
+            if self.reference:
+                x = corr_conv(x, inner) + corr_w(x, inner)
+            else:  # one T1 for the sum (CorrectionND.enforce): the same up to rounding, half the wall passes
+                x = corr_conv.enforce(corr_conv.before_walls(x, inner) + corr_w.before_walls(x, inner), inner, 2)
             if layer < N_FOURIER_LAYERS - 1:
                 x = self._interior_gelu(x, first=2)
         return x, walls
