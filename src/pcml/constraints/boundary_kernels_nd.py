@@ -67,6 +67,7 @@ class SpectralWallKernel:
             raise ValueError(f"SpectralWallKernel: needs a 2-D or 3-D SpectralConvNd, got {type(layer).__name__}")
         self.layer = layer
         self.dims = len(layer.modes)
+        self._cache: dict[tuple, torch.Tensor] = {}
 
     # ---------------------------------------------------------------- spectra
     def weights(self, dtype: torch.dtype) -> torch.Tensor:
@@ -105,9 +106,24 @@ class SpectralWallKernel:
         """e^{-2 pi i kx / n} over the retained x-frequencies (2 m_x,): node N-1 read from a spectrum,
         the conjugate is the spectrum of an impulse at node N-1."""
         m = self.layer.modes[0]
-        k = torch.cat((torch.arange(m), torch.arange(n - m, n))).to(torch.float64)
-        ph = torch.polar(torch.ones_like(k), -2 * math.pi * k / n)
-        return ph.to(dtype=like.dtype, device=like.device)
+        key = ("phases", n, m, like.dtype, like.device)
+        ph = self._cache.get(key)
+        if ph is None:
+            if len(self._cache) > 32:
+                self._cache.clear()
+            k = torch.cat((torch.arange(m), torch.arange(n - m, n))).to(torch.float64)
+            ph = torch.polar(torch.ones_like(k), -2 * math.pi * k / n)
+            # columns: 1 (same node), e^{-i a} (node 0 -> N-1), e^{i a} (node N-1 -> 0), all / N
+            probe_basis = torch.stack((torch.ones_like(ph), ph, ph.conj()), dim=-1) / n
+            self._cache[key] = ph = ph.to(dtype=like.dtype, device=like.device)
+            self._cache[("probe_basis",) + key[1:]] = probe_basis.to(dtype=like.dtype, device=like.device)
+            self._cache[("ends",) + key[1:]] = torch.tensor([0, n - 1], device=like.device)
+        return ph
+
+    def cached(self, name: str, n: int, like: torch.Tensor) -> torch.Tensor:
+        """'probe_basis' (2 m_x, 3) or 'ends' (the index [0, N-1]) for N = n, made by :meth:`phases`."""
+        self.phases(n, like)
+        return self._cache[(name, n, self.layer.modes[0], like.dtype, like.device)]
 
     def wall_inverse(self, v: torch.Tensor, grid_wall: tuple[int, ...]) -> torch.Tensor:
         """Inverse transform over ([y,] t) of wall spectra v (..., [2 m_y,] m_t) -> (..., [n_y,] n_t)."""
@@ -155,11 +171,8 @@ class SpectralWallKernel:
         s = w[:, 0].sum(dim=0)
         while s.ndim > 1:
             s = s[..., 0]
-        ph = self.phases(n, s)
-        k_same = s.real.sum() / n
-        kn0 = (s * ph).real.sum() / n
-        k0n = (s * ph.conj()).real.sum() / n
-        return KernelProbes(k_same, kn0, k0n, k_same)
+        k = (s @ self.cached("probe_basis", n, s)).real
+        return KernelProbes(k[0], k[1], k[2], k[0])
 
 
 _ENDS = {2: "bijkt,iokt->bojt", 3: "bijkyt,iokyt->bojyt"}
@@ -187,19 +200,19 @@ def eliminated_output(kernel: SpectralWallKernel, x: torch.Tensor, tol: float, *
     # L(x) at nodes 0 and N-1: (1/N) sum over kx of Yc e^{2 pi i kx j / N}, as one contraction over
     # (channel, kx) (few large matrix products, not one per mode), then the wall inverse
     # -> (batch, C_out, 2, [n_y,] n_t)
-    x_ends_ft = torch.stack((xc, xc * ph.reshape(shape)), dim=2) / n
+    basis = kernel.cached("probe_basis", n, xc)                  # (2 m_x, 3): [1, ph, conj ph] / N
+    x_ends_ft = xc.unsqueeze(2) * basis[:, :2].T.reshape((2,) + shape)
     y_end = kernel.wall_inverse(torch.einsum(_ENDS[kernel.dims], x_ends_ft, w), grid_wall)
     y0, yn = y_end[:, :, 0], y_end[:, :, 1]
-    x_end = x.index_select(2, torch.tensor([0, n - 1], device=x.device))
+    x_end = x.index_select(2, kernel.cached("ends", n, xc))
     x0, xn = x_end[:, :, 0], x_end[:, :, 1]
     probes = kernel.probes(n, w)
-    knn = clamp_probe(probes.knn, tol, signed_clamp)
-    k00 = clamp_probe(probes.k00, tol, signed_clamp)
+    knn = k00 = clamp_probe(probes.knn, tol, signed_clamp)     # K00 = KNN here
     k_tilde = clamp_probe(k00 - probes.kn0 * probes.k0n / knn, tol, signed_clamp)
     x0_new = 2 * x0 - (y0 - yn * probes.k0n / knn + probes.k0n * xn) / k_tilde
     d0 = x0_new - x0
     d0_ft = kernel.wall_spectrum(d0)                              # (batch, C_in, [2 m_y,] m_t)
-    w_end = torch.einsum("iok...,k->io...", w, ph / n)            # node N-1 response to node 0
+    w_end = torch.einsum("iok...,k->io...", w, basis[:, 1])       # node N-1 response to node 0
     yn_mid = yn + kernel.wall_inverse(torch.einsum("bi...,io...->bo...", d0_ft, w_end), grid_wall)
     xn_new = 2 * (x0_new if right_from_first else xn) - yn_mid / knn
     dn_ft = kernel.wall_spectrum(xn_new - xn)
