@@ -87,21 +87,6 @@ class SpectralWallKernel:
             spec = _split_modes(spec, first + j, m, n)
         return spec
 
-    def expand(self, comp: torch.Tensor, grid: tuple[int, ...], first: int) -> torch.Tensor:
-        """Inverse of :meth:`compact`: zeros elsewhere, the rfft axis of length grid[-1] // 2 + 1."""
-        modes = self.layer.modes[-len(grid):]
-        out = comp.new_zeros(comp.shape[:first] + tuple(grid[:-1]) + (grid[-1] // 2 + 1,))
-        n_axes = len(grid) - 1
-        for k in range(2 ** n_axes):
-            dst, src = [slice(None)] * first, [slice(None)] * first
-            for j, (m, n) in enumerate(zip(modes[:-1], grid[:-1])):
-                high = (k >> j) & 1
-                dst.append(slice(n - m, n) if high else slice(0, m))
-                src.append(slice(m, 2 * m) if high else slice(0, m))
-            dst.append(slice(0, modes[-1]))
-            out[tuple(dst)] = comp[tuple(src)]
-        return out
-
     def phases(self, n: int, like: torch.Tensor) -> torch.Tensor:
         """e^{-2 pi i kx / n} over the retained x-frequencies (2 m_x,): node N-1 read from a spectrum,
         the conjugate is the spectrum of an impulse at node N-1."""
@@ -127,9 +112,7 @@ class SpectralWallKernel:
 
     def wall_inverse(self, v: torch.Tensor, grid_wall: tuple[int, ...]) -> torch.Tensor:
         """Inverse transform over ([y,] t) of wall spectra v (..., [2 m_y,] m_t) -> (..., [n_y,] n_t)."""
-        first = v.ndim - len(grid_wall)
-        full = self.expand(v, grid_wall, first)
-        return torch.fft.irfftn(full, s=grid_wall, dim=tuple(range(first, v.ndim)))
+        return self.inverse(v, grid_wall)
 
     def wall_spectrum(self, d: torch.Tensor) -> torch.Tensor:
         """Retained ([y,] t) spectrum of wall data d (batch, C, [n_y,] n_t) -> (batch, C, [2 m_y,] m_t)."""
@@ -147,14 +130,14 @@ class SpectralWallKernel:
             spec = _split_modes(torch.fft.fft(spec, dim=axis), axis, modes[j], grid[j])
         return spec
 
-    def grid_of(self, yc: torch.Tensor, grid: tuple[int, ...]) -> torch.Tensor:
-        """Inverse of :meth:`modes_of` with zeros on the other modes: irfftn of the expanded spectrum
-        (the complex inverse over x, then y, then the real inverse over t), -> (batch, C, *grid)."""
-        modes = self.layer.modes
-        spec = yc
-        for axis in range(2, yc.ndim - 1):  # x, then y (3-D)
-            j = axis - 2
-            m, n = modes[j], grid[j]
+    def inverse(self, spec: torch.Tensor, grid: tuple[int, ...]) -> torch.Tensor:
+        """Inverse of :meth:`compact` / :meth:`modes_of` with zeros on the other modes: irfftn of the
+        full spectrum over the last len(grid) axes (the complex inverse over the both-signs axes
+        in order, then the real inverse over t, which pads t itself), -> (..., *grid)."""
+        modes = self.layer.modes[-len(grid):]
+        first = spec.ndim - len(grid)
+        for j, (m, n) in enumerate(zip(modes[:-1], grid[:-1])):
+            axis = first + j
             if 2 * m < n:
                 pad = spec.new_zeros(spec.shape[:axis] + (n - 2 * m,) + spec.shape[axis + 1:])
                 spec = torch.cat((spec.narrow(axis, 0, m), pad, spec.narrow(axis, m, m)), dim=axis)
@@ -218,4 +201,4 @@ def eliminated_output(kernel: SpectralWallKernel, x: torch.Tensor, tol: float, *
     dn_ft = kernel.wall_spectrum(xn_new - xn)
     d_ft = d0_ft.unsqueeze(2) + ph.conj().reshape(shape) * dn_ft.unsqueeze(2)
     yc = torch.einsum("bi...,io...->bo...", xc + d_ft, w)
-    return kernel.grid_of(yc, grid)
+    return kernel.inverse(yc, grid)
