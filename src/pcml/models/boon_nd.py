@@ -2,7 +2,10 @@
 
 The wrapper owns its own heads (fc0 = Linear(3 | 4, w), fc1 = Linear(w, 128), fc2 = Linear(128, 1))
 and calls the base model's ``conv_l`` and ``w_l`` through :class:`pcml.constraints.boundary_nd.CorrectionND`
-in every layer, in both paths: ``x <- Corr(conv_l)(x, walls) + Corr(w_l)(x, walls)``.
+in every layer, in both paths: ``x <- Corr(conv_l)(x, walls) + Corr(w_l)(x, walls)``. By default the
+two corrected layers share one T1 (``CorrectionND.enforce`` of the sum with the wall data doubled, equal
+up to rounding) and the spectral layer takes the fast path of :mod:`pcml.constraints.boundary_kernels_nd`;
+``reference=True`` runs the straightforward corrections (full layer calls, one T1 each).
 
 Forward, as the released BOON_FNO2d / BOON_FNO3d:
 
@@ -229,7 +232,8 @@ class BOONFNO2d(_BOONFNOnd):
     Args: ``base`` (an FNO2d, a dict of its kwargs, or None: then ``fno_kwargs`` such as
     ``modes=12, width=32, modes_t=None``), ``bc_type``, ``faithful`` (released logic, default) or
     clean, ``length`` (physical domain length; Neumann h = length / (n_x - 1)), ``tol`` (1e-4),
-    ``reference`` (eliminate in the pointwise path too; same outputs up to rounding, slower; see
+    ``reference`` (the straightforward corrections: impulse probes and full layer calls, elimination
+    in the pointwise path too, one T1 per corrected layer; same outputs up to rounding, slower; see
     :class:`pcml.constraints.boundary_nd.CorrectionND`).
     """
 
