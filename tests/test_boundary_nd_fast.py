@@ -106,6 +106,15 @@ def test_models_fast_equal_reference(cls, grid, kw, bc_type, faithful):
               "bottom": torch.randn(grid[2], dtype=torch.float64), "top": -0.2}
     u_fast, u_ref = fast(a, bc), ref(a, bc)
     torch.testing.assert_close(u_fast, u_ref, rtol=0, atol=1e-10 * max(1.0, u_ref.abs().max().item()))
+    g = torch.randn_like(u_ref)
+    names = [k for k, p in fast.named_parameters()]
+    grads = [torch.autograd.grad(u, list(m.parameters()), g, allow_unused=True)
+             for u, m in ((u_fast, fast), (u_ref, ref))]
+    for name, gf, gr in zip(names, *grads):
+        if gr is None:  # the base model's unused heads
+            assert gf is None, name
+            continue
+        torch.testing.assert_close(gf, gr, rtol=0, atol=1e-9 * max(1.0, gr.abs().max().item()), msg=name)
 
 
 def test_kernel_rejects_other_layers():
