@@ -8,9 +8,11 @@ y and t), and :class:`pcml.models.spectral_nd.SpectralConvNd` is linear, so here
 forward and one inverse FFT of the full grid:
 
 * X = rfftn(x) over (x, [y,] t), kept on the retained modes: Xc (batch, C_in, 2 m_x, [2 m_y,] m_t)
-  (x-frequencies in the order 0..m_x-1, N-m_x..N-1; the same for y); Yc = W . Xc;
+  (x-frequencies in the order 0..m_x-1, N-m_x..N-1; the same for y), computed axis by axis with
+  the truncation after each 1-D transform (and the inverse likewise); Yc = W . Xc;
 * L(x) on the x-walls: (1/N) sum_kx Yc[kx] e^{2 pi i kx j / N} for j = 0, N-1 (node N-1 is node -1
-  of the periodic grid), then the inverse transform over ([y,] t) of a wall-sized array;
+  of the periodic grid; one contraction of Xc with W over (channel, kx)), then the inverse
+  transform over ([y,] t) of a wall-sized array;
 * the probes analytically: an all-channel impulse on the x-wall j0 (every y and t) has the
   spectrum n_t [n_y] e^{-2 pi i kx j0 / N} at ky = kt = 0 only, so L of it is constant over
   y and t and K(j, j0) = (1/N) sum_kx Re(S[kx] e^{2 pi i kx (j - j0) / N}) with
