@@ -7,9 +7,10 @@ Layouts: a latent is (batch, C, n_x, n_t) or (batch, C, n_x, n_y, n_t); a model 
 :func:`pcml.constraints.boundary.enforce_boundary` (T1: Dirichlet values, Neumann one-sided
 stencils with h = length / (n - 1) along that axis, periodic average).
 
-A corrected layer (:class:`CorrectionND`, the straightforward implementation: every probe and
-elimination step is a full layer call, the probes once per call; for a 1x1 convolution T2 is
-skipped, which leaves its output unchanged, see ``reference``) computes
+A corrected layer (:class:`CorrectionND`; with ``reference=True`` the straightforward
+implementation: every probe and elimination step is a full layer call, the probes once per call;
+by default a spectral layer takes the fast path of :mod:`pcml.constraints.boundary_kernels_nd`
+and a 1x1 convolution skips T2, both with the same outputs up to rounding, see ``reference``) computes
 
 * Dirichlet / Neumann: probes K00, KN0, K0N, KNN along x, vectors over t (output channel 0 of
   batch item 0, at y index 0 in 3-D, as the released code); elimination along x on both sides;
@@ -41,6 +42,7 @@ import torch
 from torch import nn
 
 from pcml.constraints.boundary import BC_TYPES, enforce_boundary
+from pcml.constraints.boundary_kernels_nd import SpectralWallKernel, eliminated_output, is_spectral_nd
 from pcml.constraints.elimination import eliminate, probe_kernel
 
 __all__ = ["TOL_ND", "NUM_SMOOTH", "Wall", "along", "mollify", "enforce_walls", "CorrectionND",
@@ -85,10 +87,20 @@ def mollify(u: torch.Tensor, axis: int, num_smooth: int = NUM_SMOOTH) -> torch.T
     result (the released code's two in-place slice writes, in order; they overlap for n <= 2k).
     The end nodes 0 and n-1 are unchanged. Needs n >= k + 1.
     """
-    um = u.movedim(axis, -1)
-    n, k = um.shape[-1], int(num_smooth)
+    n, k = u.shape[axis], int(num_smooth)
     if n < k + 1:
         raise ValueError(f"mollify: num_smooth={k} needs at least {k + 1} nodes along axis {axis}, got {n}")
+    if n >= 2 * k + 1:
+        # The two slabs do not interact: gather the nodes read (0..k, n-k-1..n-1), form the means
+        # in the same order as below, write nodes 1..k-1 and n-k..n-2 (one full copy each way).
+        read = torch.tensor(list(range(k + 1)) + list(range(n - k - 1, n)), device=u.device)
+        s = u.index_select(axis, read).movedim(axis, -1)
+        lo, hi = s[..., :k + 1], s[..., k + 1:]
+        new = torch.cat(((lo[..., 0:k - 1] + lo[..., 1:k] + lo[..., 2:k + 1]) / 3,
+                         (hi[..., 0:k - 1] + hi[..., 1:k] + hi[..., 2:k + 1]) / 3), dim=-1)
+        write = torch.tensor(list(range(1, k)) + list(range(n - k, n - 1)), device=u.device)
+        return u.index_copy(axis, write, new.movedim(-1, axis))
+    um = u.movedim(axis, -1)
     low = (um[..., 0:k - 1] + um[..., 1:k] + um[..., 2:k + 1]) / 3
     um = torch.cat((um[..., :1], low, um[..., k:]), dim=-1)
     high = (um[..., n - k - 1:n - 2] + um[..., n - k:n - 1] + um[..., n - k + 1:n]) / 3
@@ -125,10 +137,14 @@ class CorrectionND:
         spatial_dims: 1 (2-D model, layout (batch, C, x, t)) or 2 (3-D model, (batch, C, x, y, t)).
         tol: clamp of the probes (1e-4).
         length: physical side length; the Neumann h = length / (n - 1) along each wall axis.
-        reference: also eliminate for a pointwise layer (1x1 convolution). By default T2 is skipped
-            for it: T2 changes only the x-wall inputs, which reach only the x-wall outputs of a
-            layer that does not couple nodes, and T1 overwrites those before anything reads them,
-            so the output (and its gradient) is the same up to rounding, for 5 fewer layer calls.
+        reference: the straightforward path (every probe and elimination step a full layer call).
+            By default (a) T2 is skipped for a pointwise layer (1x1 convolution): T2 changes only
+            the x-wall inputs, which reach only the x-wall outputs of a layer that does not couple
+            nodes, and T1 overwrites those before anything reads them, so the output (and its
+            gradient) is the same up to rounding, for 5 fewer layer calls; (b) a spectral layer
+            (:class:`pcml.models.spectral_nd.SpectralConvNd`) is corrected from its x-walls by
+            :func:`pcml.constraints.boundary_kernels_nd.eliminated_output`: analytic probes and
+            L(x'') with one forward and one inverse FFT, the same numbers up to rounding.
 
     ``walls`` is [Wall(2, left, right)] in 2-D and [Wall(2, left, right), Wall(3, bottom, top)] in
     3-D (no data for periodic: the axes only). Returns a tensor shaped like x.
@@ -152,6 +168,8 @@ class CorrectionND:
         self.length = float(length)
         self.reference = bool(reference)
         self.pointwise = isinstance(layer, nn.modules.conv._ConvNd) and all(k == 1 for k in layer.kernel_size)
+        self.wall_kernel = (SpectralWallKernel(layer) if is_spectral_nd(layer, self.spatial_dims + 1)
+                            and not self.reference else None)
 
     @property
     def mollifier(self) -> bool:
@@ -169,6 +187,10 @@ class CorrectionND:
         return out.movedim(-1, 2)
 
     def __call__(self, x: torch.Tensor, walls: Sequence[Wall]) -> torch.Tensor:
+        return self.enforce(self.before_walls(x, walls), walls)
+
+    def before_walls(self, x: torch.Tensor, walls: Sequence[Wall]) -> torch.Tensor:
+        """L T2 x: the corrected layer before T1 (and before the Neumann halving); checks x and walls."""
         if x.ndim != self.spatial_dims + 3:
             raise ValueError(f"CorrectionND: expected a latent with {self.spatial_dims + 3} axes "
                              f"(batch, C, x, {'y, ' if self.spatial_dims == 2 else ''}t), got {tuple(x.shape)}")
@@ -181,8 +203,21 @@ class CorrectionND:
                 raise ValueError(f"CorrectionND: {self.bc_type} needs >= {need} nodes on axis {w.axis}, "
                                  f"got {x.shape[w.axis]}")
         if self.bc_type == "periodic":
-            return enforce_walls(self.layer(x), "periodic", walls)
-        t = self.layer(x if self.pointwise and not self.reference else self.eliminated(x))
+            return self.layer(x)
+        if self.wall_kernel is not None:
+            return eliminated_output(self.wall_kernel, x, self.tol, signed_clamp=self.faithful and self.spatial_dims == 1,
+                                     right_from_first=self.faithful)
+        return self.layer(x if self.pointwise and not self.reference else self.eliminated(x))
+
+    def enforce(self, t: torch.Tensor, walls: Sequence[Wall], copies: int = 1) -> torch.Tensor:
+        """T1 (and the Neumann halving) on t = :meth:`before_walls` output, or on the sum of ``copies``
+        such outputs of corrections with the same settings and walls: T1 is affine in (t, data) with
+        the data entering linearly, so the sum of the corrected layers is T1 of the sum with the data
+        times ``copies`` (equal up to rounding; the models use it to enforce once per Fourier layer)."""
+        if self.bc_type == "periodic":
+            return enforce_walls(t, "periodic", walls)
+        if copies != 1:
+            walls = [Wall(w.axis, copies * w.low, copies * w.high) for w in walls]
         t = enforce_walls(t, self.bc_type, walls, faithful=self.faithful, length=self.length,
                           mollifier=self.mollifier)
         return 0.5 * t if self.bc_type == "neumann" else t

@@ -2,7 +2,10 @@
 
 The wrapper owns its own heads (fc0 = Linear(3 | 4, w), fc1 = Linear(w, 128), fc2 = Linear(128, 1))
 and calls the base model's ``conv_l`` and ``w_l`` through :class:`pcml.constraints.boundary_nd.CorrectionND`
-in every layer, in both paths: ``x <- Corr(conv_l)(x, walls) + Corr(w_l)(x, walls)``.
+in every layer, in both paths: ``x <- Corr(conv_l)(x, walls) + Corr(w_l)(x, walls)``. By default the
+two corrected layers share one T1 (``CorrectionND.enforce`` of the sum with the wall data doubled, equal
+up to rounding) and the spectral layer takes the fast path of :mod:`pcml.constraints.boundary_kernels_nd`;
+``reference=True`` runs the straightforward corrections (full layer calls, one T1 each).
 
 Forward, as the released BOON_FNO2d / BOON_FNO3d:
 
@@ -47,6 +50,32 @@ from pcml.models.fno_nd import FNO2d, FNO3d, PAD_2D, PAD_3D, check_input_nd, uni
 __all__ = ["BOONFNO2d", "BOONFNO3d"]
 
 
+def _copy_walls(dst: torch.Tensor, src: torch.Tensor, first: int, n_axes: int) -> torch.Tensor:
+    """dst with nodes 0 and n-1 of the axes first..first+n_axes-1 copied from src (in place)."""
+    for axis in range(first, first + n_axes):
+        for node in (0, -1):
+            dst.select(axis, node).copy_(src.select(axis, node))
+    return dst
+
+
+class _InteriorGelu(torch.autograd.Function):
+    """GELU on the interior nodes, identity on the walls: the values and gradients of
+    ``where(interior, gelu(x), x)`` in one full pass each way (gelu / gelu_backward, then the
+    walls copied) instead of the mask's extra full passes."""
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, first: int, n_axes: int) -> torch.Tensor:
+        ctx.save_for_backward(x)
+        ctx.first, ctx.n_axes = first, n_axes
+        return _copy_walls(F.gelu(x), x, first, n_axes)
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad: torch.Tensor) -> tuple[torch.Tensor, None, None]:
+        (x,) = ctx.saved_tensors
+        return _copy_walls(torch.ops.aten.gelu_backward(grad, x), grad, ctx.first, ctx.n_axes), None, None
+
+
 class _BOONFNOnd(nn.Module):
     """Shared implementation; subclasses set the base class, the wall keys and the time padding."""
 
@@ -78,6 +107,7 @@ class _BOONFNOnd(nn.Module):
         self.bc_type = bc_type
         self.faithful = bool(faithful)
         self.length = float(length)
+        self.reference = bool(reference)
         self.width, self.modes, self.modes_t = base.width, base.modes, base.modes_t
         self.spatial_dims = len(self.wall_keys)
         # Created after the base, as in the released notebooks (same seed, same weights).
@@ -145,13 +175,9 @@ class _BOONFNOnd(nn.Module):
 
     def _interior_gelu(self, x: torch.Tensor, first: int) -> torch.Tensor:
         """GELU on the nodes away from the walls; the wall axes start at ``first`` (all nodes if periodic)."""
-        y = F.gelu(x)
         if self.bc_type == "periodic":
-            return y
-        mask = torch.zeros(x.shape[first:first + self.spatial_dims], dtype=torch.bool, device=x.device)
-        mask[(slice(1, -1),) * self.spatial_dims] = True
-        mask = mask.reshape(mask.shape + (1,) * (x.ndim - first - self.spatial_dims))
-        return torch.where(mask, y, x)
+            return F.gelu(x)
+        return _InteriorGelu.apply(x, first, self.spatial_dims)
 
     def latent(self, a: torch.Tensor, bc: Mapping | None) -> tuple[torch.Tensor, list[Wall]]:
         """The lifted input through the four corrected layers, before the crop, and the output walls.
@@ -171,7 +197,10 @@ class _BOONFNOnd(nn.Module):
         x = self.fc0(unit_grids(a)).movedim(-1, 1)
         x = F.pad(x, [0, self.padding])
         for layer, (corr_conv, corr_w) in enumerate(self._corrections):
-            x = corr_conv(x, inner) + corr_w(x, inner)
+            if self.reference:
+                x = corr_conv(x, inner) + corr_w(x, inner)
+            else:  # one T1 for the sum (CorrectionND.enforce): the same up to rounding, half the wall passes
+                x = corr_conv.enforce(corr_conv.before_walls(x, inner) + corr_w.before_walls(x, inner), inner, 2)
             if layer < N_FOURIER_LAYERS - 1:
                 x = self._interior_gelu(x, first=2)
         return x, walls
@@ -203,7 +232,8 @@ class BOONFNO2d(_BOONFNOnd):
     Args: ``base`` (an FNO2d, a dict of its kwargs, or None: then ``fno_kwargs`` such as
     ``modes=12, width=32, modes_t=None``), ``bc_type``, ``faithful`` (released logic, default) or
     clean, ``length`` (physical domain length; Neumann h = length / (n_x - 1)), ``tol`` (1e-4),
-    ``reference`` (eliminate in the pointwise path too; same outputs up to rounding, slower; see
+    ``reference`` (the straightforward corrections: impulse probes and full layer calls, elimination
+    in the pointwise path too, one T1 per corrected layer; same outputs up to rounding, slower; see
     :class:`pcml.constraints.boundary_nd.CorrectionND`).
     """
 
