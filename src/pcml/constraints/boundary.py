@@ -48,7 +48,7 @@ __all__ = [
     "BC_TYPES", "TOL_1D", "KernelProbes", "BoundaryCorrection", "DirichletCorrection",
     "NeumannCorrection", "PeriodicCorrection", "make_correction", "corrected_sum", "probe_kernel",
     "eliminate", "grid_spacing", "neumann_left_value", "neumann_right_value",
-    "wall_values", "enforce_boundary", "min_points", "boundary_update",
+    "wall_values", "enforce_boundary", "check_bc_keys", "min_points", "boundary_update",
 ]
 
 BC_TYPES = ("dirichlet", "neumann", "periodic")
@@ -117,6 +117,18 @@ def _bc_pair(bc_type: str, bc: Mapping | None, like: torch.Tensor) -> tuple[torc
         raise ValueError(f"{bc_type} BC dict needs exactly the keys 'left' and 'right'; "
                          f"missing {sorted(missing)}, unexpected {sorted(extra)}")
     return wall_values(bc["left"], like, "left"), wall_values(bc["right"], like, "right")
+
+
+def check_bc_keys(bc: Mapping | None, needed: tuple[str, ...], bc_type: str) -> Mapping:
+    """``bc`` itself, after checking it is a dict with exactly the keys ``needed``; ValueError naming them."""
+    if not isinstance(bc, Mapping):
+        raise ValueError(f"{bc_type} BC needs a dict with keys {list(needed)}, got {type(bc).__name__}")
+    missing = [k for k in needed if k not in bc]
+    extra = sorted(set(bc) - set(needed))
+    if missing or extra:
+        raise ValueError(f"{bc_type} BC dict needs exactly the keys {list(needed)}; missing {missing}, "
+                         f"unexpected {extra}")
+    return bc
 
 
 def _check_periodic_bc(bc: Mapping | None) -> None:

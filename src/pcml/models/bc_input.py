@@ -25,6 +25,7 @@ from collections.abc import Mapping
 import torch
 from torch import nn
 
+from pcml.constraints.boundary import check_bc_keys
 from pcml.models.fno import FNO1d, check_input_1d, unit_grid
 
 __all__ = ["FNO1dBCInput", "BC_INPUT_TYPES", "N_BC_CHANNELS_1D", "bc_channels_1d"]
@@ -40,13 +41,7 @@ def bc_channels_1d(bc: Mapping | None, bc_type: str, batch: int, n: int, like: t
     Each value is a float, a 0-d tensor, or a (batch,) / (batch, 1) tensor (one value per sample).
     Raises ValueError naming the missing, unexpected or mis-shaped key.
     """
-    if not isinstance(bc, Mapping):
-        raise ValueError(f"{bc_type} BC input needs a dict with keys {list(_KEYS)}, got {type(bc).__name__}")
-    missing = [k for k in _KEYS if k not in bc]
-    extra = sorted(set(bc) - set(_KEYS))
-    if missing or extra:
-        raise ValueError(f"{bc_type} BC dict needs exactly the keys {list(_KEYS)}; missing {missing}, "
-                         f"unexpected {extra}")
+    check_bc_keys(bc, _KEYS, bc_type)
     cols = []
     for key in _KEYS:
         v = torch.as_tensor(bc[key], dtype=like.dtype, device=like.device)

@@ -26,6 +26,7 @@ from matplotlib.lines import Line2D
 from pcml.data.netcdf import read_netcdf
 from pcml.evaluation.boon_metrics import derivative_profile
 from pcml.evaluation.seed_stats import SUMMARY_COLUMNS, improvement_factors, read_metrics, summarise_over_seeds
+from pcml.outputs.boon_figure_data import load_predictions
 from pcml.outputs.figures import save_figure
 from pcml.outputs.style import plot_rc, tex_escape, write_text_atomic
 
@@ -214,31 +215,18 @@ def _spacing(x: np.ndarray, path) -> float:
 
 
 def _load_predictions(predictions: Mapping[str, str | Path]) -> dict[str, xr.Dataset]:
-    """Read the Neumann prediction files (methods in table order) and check that they agree."""
-    if not predictions:
-        raise ValueError("no prediction files given")
-    loaded: dict[str, xr.Dataset] = {}
-    for method in _order(predictions):
+    """Read the Neumann single-step prediction files (:func:`pcml.outputs.boon_figure_data.load_predictions`:
+    (sample, x), one grid) and check that each has bc_type neumann and the same 0-d prescribed fluxes."""
+    loaded = load_predictions(predictions, layouts=[("sample", "x")])
+    first_method, first = next(iter(loaded.items()))
+    for method, ds in loaded.items():
         path = predictions[method]
-        ds = read_netcdf(path, ("u_pred", "u_true"))
-        if ds.attrs.get("method", method) != method:
-            raise ValueError(f"prediction file {path} is for method {ds.attrs['method']!r}, not {method!r}")
         if ds.attrs.get("bc_type") != "neumann":
             raise ValueError(f"prediction file {path} has bc_type {ds.attrs.get('bc_type')!r}: the boundary-"
                              "derivative figure (paper Fig. 1) is for Neumann problems only")
         for name in ("flux_left", "flux_right"):
             if name not in ds or ds[name].ndim != 0:
                 raise ValueError(f"prediction file {path} needs a 0-d {name!r} (prescribed du/dx)")
-        for name in ("u_pred", "u_true"):
-            if set(ds[name].dims) != {"sample", "x"}:
-                raise ValueError(f"prediction file {path}: {name} has dims {ds[name].dims}, expected (sample, x)")
-        loaded[method] = ds
-    first_method, first = next(iter(loaded.items()))
-    for method, ds in loaded.items():
-        if ds.sizes["x"] != first.sizes["x"] or not np.allclose(ds["x"].values, first["x"].values,
-                                                                   rtol=0, atol=1e-12):
-            raise ValueError(f"prediction files of {first_method!r} and {method!r} disagree on the x grid")
-        for name in ("flux_left", "flux_right"):
             if not np.isclose(float(ds[name]), float(first[name]), rtol=1e-12, atol=1e-12):
                 raise ValueError(f"prediction files of {first_method!r} and {method!r} disagree on {name}")
     return loaded

@@ -31,7 +31,7 @@ import numpy as np
 import torch
 import xarray as xr
 
-from pcml.constraints.boundary import RIGHT_FLUX_FACTOR, neumann_left_value, neumann_right_value
+from pcml.constraints.boundary import RIGHT_FLUX_FACTOR, check_bc_keys, neumann_left_value, neumann_right_value
 from pcml.evaluation.boon_metrics import relative_l2_loss_sum
 
 __all__ = ["BC_TYPES", "PDES", "PDE_COEFFICIENT", "EXPERIMENT_PDE", "wall_flux", "bc_residual",
@@ -92,17 +92,6 @@ def _wall_value(value: float | torch.Tensor, wall: tuple[int, ...], key: str,
                      f"shape {tuple(wall)}")
 
 
-def _check_bc_keys(bc: Mapping | None, needed: tuple[str, ...], bc_type: str) -> Mapping:
-    if not isinstance(bc, Mapping):
-        raise ValueError(f"{bc_type} BC needs a dict with keys {list(needed)}, got {type(bc).__name__}")
-    missing = [k for k in needed if k not in bc]
-    extra = sorted(set(bc) - set(needed))
-    if missing or extra:
-        raise ValueError(f"{bc_type} BC dict needs exactly the keys {list(needed)}; missing {missing}, "
-                         f"unexpected {extra}")
-    return bc
-
-
 def wall_flux(u: torch.Tensor, axis: int, h: float, g_low: float | torch.Tensor = 0.0,
               g_high: float | torch.Tensor = 0.0) -> tuple[torch.Tensor, torch.Tensor]:
     """Derivative along ``axis`` at its two walls minus (g_low, g_high), BOON's one-sided stencils.
@@ -161,7 +150,7 @@ def bc_residual(u: torch.Tensor, bc_type: str, bc: Mapping[str, float | torch.Te
             parts.append((u.select(axis, 0) - u.select(axis, -1)).reshape(b, -1))
         return torch.cat(parts, dim=1)
     keys = tuple(k for _, walls in axes for k in walls)
-    bc = _check_bc_keys(bc, keys, bc_type)
+    bc = check_bc_keys(bc, keys, bc_type)
     for axis, (low_key, high_key) in axes:
         wall = tuple(u.select(axis, 0).shape)
         g_low = _wall_value(bc[low_key], wall, low_key, u)
