@@ -38,11 +38,20 @@ def output_text(proc: subprocess.CompletedProcess) -> str:
     return proc.stdout + proc.stderr
 
 
+# What the second run rebuilds: a slice of the DAG that holds every kind of seeded work (ProbConserv data,
+# ANP training over two seeds, the one inference pass and its post-processings, metrics, a table and a
+# figure; BOON data and training of FNO1d/2d/3d, BOON-FNO1d/2d/3d and PINO-lite, predictions, metrics,
+# tables), so that CI does not run the whole smoke DAG twice.
+RERUN_TARGETS = ["results/smoke/tables/probconserv_stefan.md", "figures/smoke/probconserv/stefan_solution_profiles.png",
+                 "results/smoke/tables/boon_heat_single.md", "results/smoke/tables/boon_heat_multi.md",
+                 "results/smoke/tables/boon_cavity.md"]
+
+
 @pytest.fixture(scope="module")
 def second_run(tmp_path_factory) -> Path:
-    """A second, independent run of the whole smoke DAG in its own folder and processes."""
+    """A second, independent run of a slice of the smoke DAG (RERUN_TARGETS) in its own folder and processes."""
     root = copy_workflow(tmp_path_factory.mktemp("rerun") / "wf")
-    snakemake(root, "--cores", "2", *SMOKE)
+    snakemake(root, *RERUN_TARGETS, "--cores", "2", *SMOKE)
     return root
 
 
@@ -65,14 +74,17 @@ def test_manifest_lists_every_data_prediction_metrics_table_and_figure(smoke_run
 
 def test_two_fresh_runs_are_bit_identical(smoke_run, second_run):
     first, second = outputs(smoke_run), outputs(second_run)
-    assert sorted(first) == sorted(second)
-    differ = sorted(rel for rel in first if first[rel] != second[rel])
+    assert len(second) > 50 and set(second) <= set(first), sorted(set(second) - set(first))[:10]
+    for target in RERUN_TARGETS:
+        assert target in second
+    differ = sorted(rel for rel in second if first[rel] != second[rel])
     assert not differ, f"{len(differ)} outputs differ between two runs with the same seed: {differ[:10]}"
-    # the reader's tool: the first run's manifest verifies the second run's files
+    # the reader's tool: the first run's manifest verifies the second run's files (the rest is missing there)
     proc = subprocess.run([sys.executable, "-m", "pcml.cli", "verify", str(smoke_run / MANIFEST),
                            "--root", str(second_run)], capture_output=True, text=True)
-    assert proc.returncode == 0, output_text(proc)
-    assert "all files identical" in proc.stdout
+    assert "DIFFERS" not in proc.stdout, output_text(proc)
+    for rel in second:
+        assert f"MISSING  {rel}" not in proc.stdout
 
 
 def test_verify_names_each_file_that_differs(smoke_run, tmp_path):
