@@ -275,7 +275,7 @@ rule plot_boundary_derivative:
 BOON_FIG1_EXPERIMENTS = [e for e, exp in BOON["experiments"].items() if exp["bc_type"] == "neumann" and boon_kind(e) == "1d"]
 
 
-rule boon:
+rule boon_tables:
     input:
         datasets=expand(f"{FIGURES}/boon/dataset_{{dataset}}.{{ext}}", dataset=list(BOON["datasets"]), ext=["png", "pdf", "caption.txt"]),
         tables=expand(f"{RESULTS}/tables/boon_{{bexp}}.{{ext}}", bexp=list(BOON["experiments"]), ext=["csv", "md", "tex"]),

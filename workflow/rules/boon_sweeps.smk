@@ -162,3 +162,12 @@ rule boon_sweeps:
         sweeps=expand(f"{RESULTS}/tables/boon_sweep_{{sweep}}.{{ext}}", sweep=list(BOON_SWEEPS), ext=["csv", "md", "tex"]),
         resolution=expand(f"{RESULTS}/tables/boon_{{bexp}}_resolution.{{ext}}", bexp=list(BOON_RESOLUTION),
                           ext=["csv", "md", "tex"]),
+
+
+# Everything of BOON (included last of the BOON rule files): datasets, per-experiment tables and Fig. 1
+# (boon.smk), the §6 figures and static tables (boon_figures.smk), the sweep and resolution tables (this file).
+rule boon:
+    input:
+        rules.boon_tables.input,
+        rules.boon_figures.input,
+        rules.boon_sweeps.input,
