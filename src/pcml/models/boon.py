@@ -30,7 +30,25 @@ from pcml.models.fno import (
     FNO1d, N_FOURIER_LAYERS, PROJECTION_WIDTH, check_input_1d, unit_grid,
 )
 
-__all__ = ["BOONFNO1d"]
+__all__ = ["BOONFNO1d", "resolve_base"]
+
+
+def resolve_base(base: nn.Module | Mapping | None, base_cls: type, who: str, fno_kwargs: Mapping) -> nn.Module:
+    """The base FNO of a BOON wrapper: ``base`` itself (an instance of ``base_cls``), or ``base_cls`` built
+    from the dict ``base`` or from ``fno_kwargs`` when ``base`` is None. ValueError naming ``who`` when the
+    base has another type or settings are given twice."""
+    if base is None:
+        return base_cls(**fno_kwargs)
+    if isinstance(base, Mapping):
+        if fno_kwargs:
+            raise ValueError(f"{who}: give the base settings either in `base` or as keywords, not both")
+        return base_cls(**base)
+    if not isinstance(base, base_cls):
+        raise ValueError(f"{who}: base must be a {base_cls.__name__}, a dict of its kwargs or None, "
+                         f"got {type(base).__name__}")
+    if fno_kwargs:
+        raise ValueError(f"{who}: unexpected keywords {sorted(fno_kwargs)} with a base model")
+    return base
 
 
 class _InteriorGelu(torch.autograd.Function):
@@ -84,17 +102,7 @@ class BOONFNO1d(nn.Module):
         super().__init__()
         if bc_type not in BC_TYPES:
             raise ValueError(f"BOONFNO1d: bc_type must be one of {BC_TYPES}, got {bc_type!r}")
-        if base is None:
-            base = FNO1d(**fno_kwargs)
-        elif isinstance(base, Mapping):
-            if fno_kwargs:
-                raise ValueError("BOONFNO1d: give FNO1d settings either in `base` or as keywords, not both")
-            base = FNO1d(**base)
-        elif not isinstance(base, FNO1d):
-            raise ValueError(f"BOONFNO1d: base must be an FNO1d, a dict of its kwargs or None, "
-                             f"got {type(base).__name__}")
-        elif fno_kwargs:
-            raise ValueError(f"BOONFNO1d: unexpected keywords {sorted(fno_kwargs)} with a base model")
+        base = resolve_base(base, FNO1d, "BOONFNO1d", fno_kwargs)
         self.base = base
         self.bc_type = bc_type
         self.faithful = bool(faithful)

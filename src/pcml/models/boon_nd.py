@@ -44,6 +44,7 @@ from torch import nn
 
 from pcml.constraints.boundary import BC_TYPES
 from pcml.constraints.boundary_nd import TOL_ND, CorrectionND, Wall, enforce_walls, min_points_nd
+from pcml.models.boon import resolve_base
 from pcml.models.fno import N_FOURIER_LAYERS, PROJECTION_WIDTH
 from pcml.models.fno_nd import FNO2d, FNO3d, PAD_2D, PAD_3D, check_input_nd, unit_grids
 
@@ -92,17 +93,7 @@ class _BOONFNOnd(nn.Module):
             raise ValueError(f"{name}: bc_type must be one of {BC_TYPES}, got {bc_type!r}")
         if length <= 0:
             raise ValueError(f"{name}: domain length must be > 0, got {length}")
-        if base is None:
-            base = self.base_cls(**fno_kwargs)
-        elif isinstance(base, Mapping):
-            if fno_kwargs:
-                raise ValueError(f"{name}: give the base settings either in `base` or as keywords, not both")
-            base = self.base_cls(**base)
-        elif not isinstance(base, self.base_cls):
-            raise ValueError(f"{name}: base must be a {self.base_cls.__name__}, a dict of its kwargs or None, "
-                             f"got {type(base).__name__}")
-        elif fno_kwargs:
-            raise ValueError(f"{name}: unexpected keywords {sorted(fno_kwargs)} with a base model")
+        base = resolve_base(base, self.base_cls, name, fno_kwargs)
         self.base = base
         self.bc_type = bc_type
         self.faithful = bool(faithful)
