@@ -9,7 +9,7 @@ import xarray as xr
 from pcml.data import boon_1d, boon_2d
 from pcml.data.netcdf import write_netcdf
 from pcml.outputs.boon_outputs import (boundary_derivative_figure, format_mean_se, make_operator_table,
-                                       plot_boundary_derivative, wall_errors)
+                                       plot_boundary_derivative, ranking_note, wall_errors)
 from pcml.outputs.dataset_figures import dataset_layout, dataset_samples_figure, plot_dataset_samples
 
 # ------------------------------------------------------------------------------------------------ table
@@ -73,6 +73,7 @@ def test_table_cells_are_hand_computed_mean_and_se(metrics_csv, tmp_path):
     assert cells[1][1:] == ["1", "3", "3.0e-03 (1.0e-03)", "0.0e+00 (0.0e+00)", "6.67 (–)"]
     assert cells[2][1:] == ["1", "1", "5.0e-01 (–)", "–", "0.04 (–)"]
     assert "over the test samples of one training seed" in md[-1] and "third-order backward" in md[-1]
+    assert md[-1].endswith("Mean rel. L2 per seed against FNO: BOON-FNO below FNO; pino_lite not below FNO.")
 
     tex = outs["tex"].read_text()
     assert r"\caption{Heat\_Neu\_1D: 50\% of\_test}" in tex
@@ -99,8 +100,21 @@ def test_table_over_seeds_cells_factor_and_note(tmp_path):
     assert rows_md[0] == ["FNO", "2", "2", "3.0e-01 (1.0e-01)", "1.0e+00 (0.0e+00)", "–"]
     assert rows_md[1] == ["BOON-FNO", "2", "2", "3.5e-02 (1.5e-02)", "0.0e+00 (0.0e+00)", "9 (1)"]
     assert "over the 2 training seeds" in md[-1] and "alpha_D" in md[-1] and "third-order" not in md[-1]
+    assert "BOON-FNO below FNO on 2 of 2 seeds." in md[-1]
     long = pd.read_csv(outs["csv"])
     assert set(long["se_over"]) == {"seeds"} and set(long["n_seeds"]) == {2}
+
+
+def test_ranking_note_counts_the_seeds_where_a_method_is_below_the_baseline():
+    # per-seed means: FNO 0.2, 0.4, 0.3; BOON 0.1, 0.5, 0.3 (below on seed 0 only: a tie is not below);
+    # clean 0.9 on every seed (never below)
+    means = {"fno2d": [0.2, 0.4, 0.3], "boon_fno2d": [0.1, 0.5, 0.3], "boon_fno2d_clean": [0.9, 0.9, 0.9]}
+    rows = [(seed, m, s, "rel_l2", v + d) for m, vs in means.items() for seed, v in enumerate(vs) for s, d in
+            ((0, -0.05), (1, 0.05))]
+    frame = pd.DataFrame(rows, columns=["seed", "method", "sample", "metric", "value"])
+    assert ranking_note(frame, "fno2d") == ("Mean rel. L2 per seed against FNO: BOON-FNO below FNO on 1 of 3 seeds; "
+                                            "BOON-FNO (clean) not below FNO on any of the 3 seeds.")
+    assert ranking_note(frame, "fno1d") == ""  # no baseline in the file: no sentence
 
 
 def test_table_headers_for_neumann_second_order_and_periodic(tmp_path):

@@ -25,12 +25,13 @@ from matplotlib.lines import Line2D
 
 from pcml.data.netcdf import read_netcdf
 from pcml.evaluation.boon_metrics import derivative_profile
-from pcml.evaluation.seed_stats import SUMMARY_COLUMNS, improvement_factors, read_metrics, summarise_over_seeds
+from pcml.evaluation.seed_stats import (SUMMARY_COLUMNS, improvement_factors, per_seed_means, read_metrics,
+                                       summarise_over_seeds)
 from pcml.outputs.boon_figure_data import load_predictions
 from pcml.outputs.figures import save_figure
 from pcml.outputs.style import plot_rc, tex_escape, write_text_atomic
 
-__all__ = ["make_operator_table", "summarise_metrics", "format_mean_se", "format_factor", "wall_errors",
+__all__ = ["make_operator_table", "summarise_metrics", "ranking_note", "format_mean_se", "format_factor", "wall_errors",
            "boundary_derivative_figure", "plot_boundary_derivative"]
 
 #: method key -> (display name, colour), in table/figure order; other keys follow, shown as-is.
@@ -133,7 +134,35 @@ def summarise_metrics(metrics: pd.DataFrame) -> pd.DataFrame:
     return summary.iloc[order].reset_index(drop=True)
 
 
-def _table_note(summary: pd.DataFrame, bc_type: str | None, factor: bool) -> str:
+def ranking_note(metrics: pd.DataFrame, baseline: str, metric: str = "rel_l2") -> str:
+    """One sentence that says, per method, whether its ``metric`` is below the baseline's, from the data.
+
+    Per seed (means over the test samples): "BOON-FNO: below FNO on 3 of 3 seeds"; a method below on no
+    seed reads "not below FNO on any of the 3 seeds". With one seed the wording is "below FNO" / "not below
+    FNO". Empty string when the baseline or the metric is absent.
+    """
+    means = per_seed_means(metrics)
+    means = means[means["metric"] == metric]
+    base = means[means["method"] == baseline].set_index("seed")["value"]
+    if base.empty:
+        return ""
+    label = METRIC_HEADERS.get(metric, metric)
+    parts = []
+    for method in _order(set(means["method"]) - {baseline}):
+        mine = means[means["method"] == method].set_index("seed")["value"]
+        below = int((mine < base.loc[mine.index]).sum())
+        n = int(mine.size)
+        if n == 1:
+            verdict = f"below {_name(baseline)}" if below else f"not below {_name(baseline)}"
+        elif below == 0:
+            verdict = f"not below {_name(baseline)} on any of the {n} seeds"
+        else:
+            verdict = f"below {_name(baseline)} on {below} of {n} seeds"
+        parts.append(f"{_name(method)} {verdict}")
+    return f"Mean {label} per seed against {_name(baseline)}: " + "; ".join(parts) + "." if parts else ""
+
+
+def _table_note(summary: pd.DataFrame, bc_type: str | None, factor: bool, ranking: str = "") -> str:
     n_seeds = int(summary["n_seeds"].max())
     if n_seeds > 1:
         cells = (f"Cells: mean (SE) over the {n_seeds} training seeds of each seed's mean over its test samples, "
@@ -147,6 +176,8 @@ def _table_note(summary: pd.DataFrame, bc_type: str | None, factor: bool) -> str
     if factor:
         parts.append(f"{FACTOR_HEADER}: FNO's mean relative L2 divided by the model's, per seed, then mean (SE) "
                      "over the seeds (one seed: no SE).")
+    if ranking:
+        parts.append(ranking)
     return " ".join(parts)
 
 
@@ -196,7 +227,7 @@ def make_operator_table(metrics_csv: str | Path, *, caption: str, out_csv: str |
     table = pd.DataFrame(rows, index=pd.Index([_name(m) for m in methods], name="Model"),
                          columns=["seeds", "n", *[_header(k) for k in metrics]]
                          + ([FACTOR_HEADER] if factor_cells else []))
-    note = _table_note(summary, bc_type, bool(factor_cells))
+    note = _table_note(summary, bc_type, bool(factor_cells), ranking_note(frame, baseline))
     md = f"{caption}\n\n{table.to_markdown(colalign=['left'] + ['right'] * table.shape[1])}\n\n{note}\n"
     factor_rows = factors.assign(metric="improvement_" + factors["metric"], se_over="seeds",
                                  n_samples=int(summary["n_samples"].max()))
