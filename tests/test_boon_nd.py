@@ -388,3 +388,26 @@ def test_skipping_t2_in_the_pointwise_path_changes_nothing(dims, bc_type):
         for (name, p), q in zip(fast.named_parameters(), ref.parameters()):
             if p.grad is not None:
                 torch.testing.assert_close(p.grad, q.grad, rtol=1e-10, atol=1e-11, msg=name)
+
+
+@pytest.mark.parametrize("dims", [2, 3])
+def test_pivots_are_the_probes_of_the_layer_calls_and_the_clamp_rule(dims):
+    from pcml.constraints.elimination import probe_kernel
+    from pcml.constraints.boundary_nd import along
+    m = model(dims, "dirichlet", faithful=True, seed=4)
+    n_x = NX
+    pivots = m.pivots(n_x)
+    assert pivots.shape == (4, 2) and pivots.dtype == DT
+    pad = m.padding
+    shape = (B, m.width, NX, NT + pad) if dims == 2 else (B, m.width, NX, NY, NT + pad)
+    for layer, (conv, _) in enumerate(m.base.fourier_layers()):
+        probes = probe_kernel(along(conv, 2), torch.zeros(shape, dtype=DT).movedim(2, -1), full_batch=False)
+        knn = probes.knn.flatten()[0]  # constant over t (an all-t impulse reaches only kt = 0)
+        k_tilde = probes.k00.flatten()[0] - probes.kn0.flatten()[0] * probes.k0n.flatten()[0] / knn
+        torch.testing.assert_close(pivots[layer], torch.stack((knn, k_tilde)), rtol=1e-10, atol=1e-14)
+    probe = torch.tensor([[-0.01, 5e-5], [2e-4, -5e-5]], dtype=DT)
+    faithful_rule = m.clamped(probe)  # 2-D: K < tol (P10); 3-D: |K| < tol
+    expected = [[True, True], [False, True]] if dims == 2 else [[False, True], [False, True]]
+    assert faithful_rule.tolist() == expected
+    assert model(dims, "neumann", faithful=False).clamped(probe).tolist() == [[False, True], [False, True]]
+    assert model(dims, "periodic", faithful=True).pivots(n_x).shape == (0, 2)

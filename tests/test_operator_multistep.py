@@ -270,6 +270,11 @@ def test_registry_models_meet_the_bc_through_the_pipeline(runs, name, method, mo
                        settings=settings, out_model=tmp_path / "m.pt", out_history=tmp_path / "h.csv",
                        work_dir=tmp_path / "w", device="cpu", threads=1, progress=False)
         predict_operator(tmp_path / "m.pt", data, n_test=4, out_nc=tmp_path / "p.nc", device="cpu")
+    history = pd.read_csv(tmp_path / "h.csv")  # the elimination's divisors per epoch (PivotTrace), not periodic
+    if bc_type == "periodic":
+        assert "pivot_min_abs" not in history.columns
+    else:
+        assert history["pivot_min_abs"].iloc[0] > 0 and history["clamped_steps"].iloc[0] in (0, 1, 2)
     m = sample_metrics(read_netcdf(tmp_path / "p.nc"))
     walls = [k for k in m if k.startswith("bc_") and not k.endswith("_2nd")]
     n_x = read_netcdf(data).sizes["x"]

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from pcml.models.dropout import SeededDropout, dropout_rng
-from pcml.training.loop import TrainSettings, epoch_permutation, fit
+from pcml.training.loop import StepStats, TrainSettings, epoch_permutation, fit
 
 
 class Killed(Exception):
@@ -19,7 +19,22 @@ def problem():
     return x, y
 
 
-def run(work_dir, settings, kill_at=None):
+class FirstWeight(StepStats):
+    """Records the first weight before each step; the history gets its epoch minimum and the step count."""
+
+    def __init__(self):
+        self.seen = []
+
+    def measure(self, model):
+        w = float(model[0].weight[0, 0])
+        self.seen.append(w)
+        return {"w": w}
+
+    def summarise(self, rows):
+        return {"w_min": min(r["w"] for r in rows), "n_steps": len(rows)}
+
+
+def run(work_dir, settings, kill_at=None, stats=None):
     x, y = problem()
     torch.manual_seed(123)
     model = torch.nn.Sequential(torch.nn.Linear(3, 8), SeededDropout(0.2), torch.nn.Linear(8, 1))
@@ -39,7 +54,7 @@ def run(work_dir, settings, kill_at=None):
         return float(((m(x).squeeze(-1) - y) ** 2).mean())
 
     return fit(model, n_items=40, step_loss=step_loss, validate=validate, settings=settings,
-               work_dir=work_dir, device=torch.device("cpu"), progress=False)
+               work_dir=work_dir, device=torch.device("cpu"), progress=False, step_stats=stats)
 
 
 SETTINGS = TrainSettings(epochs=6, batch_size=8, lr=1e-2, val_every=2, seed=3, checkpoint_seconds=0.0)
@@ -58,6 +73,20 @@ def test_killed_run_resumes_to_the_same_result(tmp_path):
         assert a["epoch"] == b["epoch"]
         assert a["train_loss"] == pytest.approx(b["train_loss"], rel=1e-12)
         assert (math.isnan(a["val_loss"]) and math.isnan(b["val_loss"])) or a["val_loss"] == b["val_loss"]
+
+
+def test_step_stats_see_the_weights_of_each_step_and_survive_a_resume(tmp_path):
+    stats = FirstWeight()
+    _, hist_ref = run(tmp_path / "ref", SETTINGS, stats=stats)
+    assert len(stats.seen) == 30 and len(set(stats.seen)) == 30  # 6 epochs x 5 steps, each before its update
+    torch.manual_seed(123)
+    assert stats.seen[0] == float(torch.nn.Linear(3, 8).weight[0, 0])  # the first step sees the initial weights
+    assert [h["n_steps"] for h in hist_ref] == [5] * 6
+    assert [h["w_min"] for h in hist_ref] == [min(stats.seen[5 * e:5 * e + 5]) for e in range(6)]
+    with pytest.raises(Killed):
+        run(tmp_path / "resumed", SETTINGS, kill_at=13, stats=FirstWeight())  # mid-epoch 3
+    _, hist = run(tmp_path / "resumed", SETTINGS, stats=FirstWeight())
+    assert [(h["w_min"], h["n_steps"]) for h in hist] == [(h["w_min"], h["n_steps"]) for h in hist_ref]
 
 
 def test_best_selection_returns_lowest_validation_weights(tmp_path):
@@ -90,3 +119,26 @@ def test_bad_settings_raise():
         TrainSettings(epochs=1, batch_size=0, lr=1e-3)
     with pytest.raises(ValueError, match="lr"):
         TrainSettings(epochs=1, batch_size=1, lr=0.0)
+
+
+def test_pivot_trace_reports_the_smallest_divisor_and_the_clamped_steps():
+    from pcml.training.diagnostics import PivotTrace, pivot_trace_for
+
+    class Fake(torch.nn.Module):
+        bc_type = "neumann"
+
+        def __init__(self, values):
+            super().__init__()
+            self.values = torch.tensor(values, dtype=torch.float64)
+
+        def pivots(self, n_x):
+            assert n_x == 16
+            return self.values
+
+        def clamped(self, p):
+            return p < 1e-4
+
+    trace = pivot_trace_for(Fake([[0.01, 0.002]]), 16)
+    rows = [trace.measure(Fake(v)) for v in ([[0.01, 0.002]], [[0.01, -0.003]], [[5e-5, 0.004]])]
+    assert trace.summarise(rows) == {"pivot_min_abs": 5e-5, "clamped_steps": 2}
+    assert isinstance(trace, PivotTrace) and pivot_trace_for(torch.nn.Linear(2, 2), 16) is None

@@ -43,6 +43,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from pcml.constraints.boundary import BC_TYPES
+from pcml.constraints.elimination import clamp_probe
+from pcml.constraints.boundary_kernels_nd import SpectralWallKernel
 from pcml.constraints.boundary_nd import TOL_ND, CorrectionND, Wall, enforce_walls, min_points_nd
 from pcml.models.boon import resolve_base
 from pcml.models.fno import N_FOURIER_LAYERS, PROJECTION_WIDTH
@@ -161,6 +163,38 @@ class _BOONFNOnd(nn.Module):
                 return None
             return F.pad(v, [0, self.padding]).unsqueeze(1)
         return [Wall(w.axis + 1, prep(w.low), prep(w.high)) for w in walls]
+
+    # ------------------------------------------------------------------ diagnostics
+    @torch.no_grad()
+    def pivots(self, n_x: int) -> torch.Tensor:
+        """The elimination's divisors of every spectral layer at the current weights, before the clamp.
+
+        Returns a float64 tensor (4, 2): per Fourier layer, KNN (= K00 for a spectral layer) and the pivot
+        K~00 = K00 - KN0 K0N / KNN (spec §3.2; KNN clamped first, as the elimination does), for a latent
+        with ``n_x`` nodes along x. Empty (0, 2) when periodic (no elimination). A value that the clamp
+        replaces by tol (:meth:`clamped`) turns 1/K into 1/tol = 1e4 in the elimination, and no gradient
+        flows through it (P10, P22): the diagnostic of a run whose boundary inputs blow up.
+        """
+        if self.bc_type == "periodic":
+            return torch.zeros(0, 2, dtype=torch.float64)
+        rows = []
+        for conv, _ in self.base.fourier_layers():
+            kernel = SpectralWallKernel(conv)
+            probes = kernel.probes(int(n_x), kernel.weights(torch.complex128))
+            corr = self._corrections[0][0]
+            knn = clamp_probe(probes.knn, corr.tol, self._signed_clamp)
+            rows.append(torch.stack((probes.knn, probes.k00 - probes.kn0 * probes.k0n / knn)))
+        return torch.stack(rows).to(torch.float64)
+
+    @property
+    def _signed_clamp(self) -> bool:
+        return self.faithful and self.spatial_dims == 1  # P10: the released 2-D clamp has no abs
+
+    def clamped(self, pivots: torch.Tensor) -> torch.Tensor:
+        """Boolean mask of the entries of :meth:`pivots` that the elimination's clamp replaces by tol:
+        K < tol in faithful 2-D (P10), |K| < tol otherwise."""
+        tol = self._corrections[0][0].tol if self._corrections else TOL_ND
+        return pivots < tol if self._signed_clamp else pivots.abs() < tol
 
     # ------------------------------------------------------------------ forward
 

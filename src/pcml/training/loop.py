@@ -36,6 +36,22 @@ StepLoss = Callable[[torch.nn.Module, torch.Tensor, torch.Generator], torch.Tens
 Validate = Callable[[torch.nn.Module], float]
 
 
+class StepStats:
+    """A per-step diagnostic of the weights, summarised per epoch into the history (optional in :func:`fit`).
+
+    ``measure(model)`` runs before each optimiser step (on the weights that step's forward uses) and
+    returns a dict of floats; ``summarise(rows)`` turns the epoch's list of such dicts into the columns
+    added to the epoch's history row. The per-step dicts are checkpointed, so a resumed run writes the
+    same history as an uninterrupted one.
+    """
+
+    def measure(self, model: torch.nn.Module) -> dict[str, float]:
+        raise NotImplementedError
+
+    def summarise(self, rows: list[dict[str, float]]) -> dict[str, float]:
+        raise NotImplementedError
+
+
 @dataclass(frozen=True)
 class TrainSettings:
     """Optimisation settings shared by every model family.
@@ -99,11 +115,13 @@ def fit(
     device: torch.device,
     progress: bool = True,
     description: str = "train",
+    step_stats: StepStats | None = None,
 ) -> tuple[dict[str, torch.Tensor], list[dict]]:
     """Train ``model`` and return (selected state dict on the CPU, history rows).
 
     History rows: dicts with epoch, step, train_loss (mean over the epoch's steps) and
-    val_loss (NaN where not validated). ``work_dir`` holds the resumable checkpoint.
+    val_loss (NaN where not validated), plus the columns of ``step_stats.summarise`` when given.
+    ``work_dir`` holds the resumable checkpoint.
     """
     work_dir = Path(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
@@ -115,7 +133,7 @@ def fit(
     generator = torch.Generator(device=device)
     steps_per_epoch = math.ceil(n_items / settings.batch_size)
 
-    state = {"epoch": 0, "step_in_epoch": 0, "history": [], "epoch_losses": [],
+    state = {"epoch": 0, "step_in_epoch": 0, "history": [], "epoch_losses": [], "epoch_stats": [],
              "best_val": math.inf, "best_state": None}
     if ckpt_path.exists():
         state = _load_checkpoint(ckpt_path, model, optimiser, scheduler, generator, settings)
@@ -125,7 +143,7 @@ def fit(
 
     def save() -> None:
         _atomic_save({
-            **{k: state[k] for k in ("epoch", "step_in_epoch", "history", "epoch_losses", "best_val", "best_state")},
+            **{k: state[k] for k in _STATE_KEYS},
             "model": model.state_dict(), "optimiser": optimiser.state_dict(),
             "scheduler": scheduler.state_dict() if scheduler else None,
             "generator": generator.get_state(),
@@ -143,6 +161,9 @@ def fit(
         model.train()
         for step in range(state["step_in_epoch"], steps_per_epoch):
             batch = order[step * settings.batch_size:(step + 1) * settings.batch_size]
+            if step_stats is not None:
+                with torch.no_grad():
+                    state["epoch_stats"].append(step_stats.measure(model))
             optimiser.zero_grad(set_to_none=True)
             loss = step_loss(model, batch, generator)
             if not torch.isfinite(loss):
@@ -159,6 +180,8 @@ def fit(
             scheduler.step()
         row = {"epoch": epoch + 1, "step": (epoch + 1) * steps_per_epoch,
                "train_loss": float(np.mean(state["epoch_losses"])), "val_loss": math.nan}
+        if step_stats is not None:
+            row.update(step_stats.summarise(state["epoch_stats"]))
         if (epoch + 1) % settings.val_every == 0 or epoch + 1 == settings.epochs:
             model.eval()
             with torch.no_grad():
@@ -168,7 +191,7 @@ def fit(
                 state["best_state"] = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
             bar.set_postfix(train=f"{row['train_loss']:.4g}", val=f"{row['val_loss']:.4g}")
         state["history"].append(row)
-        state["epoch"], state["step_in_epoch"], state["epoch_losses"] = epoch + 1, 0, []
+        state["epoch"], state["step_in_epoch"], state["epoch_losses"], state["epoch_stats"] = epoch + 1, 0, [], []
         if row["val_loss"] == row["val_loss"] or time.monotonic() - last_save > settings.checkpoint_seconds:
             save()
             last_save = time.monotonic()
@@ -180,6 +203,9 @@ def fit(
     else:
         selected = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
     return selected, state["history"]
+
+
+_STATE_KEYS = ("epoch", "step_in_epoch", "history", "epoch_losses", "epoch_stats", "best_val", "best_state")
 
 
 def _load_checkpoint(path: Path, model, optimiser, scheduler, generator, settings: TrainSettings) -> dict:
@@ -197,7 +223,8 @@ def _load_checkpoint(path: Path, model, optimiser, scheduler, generator, setting
     if scheduler and ckpt["scheduler"]:
         scheduler.load_state_dict(ckpt["scheduler"])
     generator.set_state(ckpt["generator"])
-    return {k: ckpt[k] for k in ("epoch", "step_in_epoch", "history", "epoch_losses", "best_val", "best_state")}
+    # "epoch_stats" is absent from checkpoints written before the step diagnostics existed
+    return {k: ckpt.get(k, []) if k == "epoch_stats" else ckpt[k] for k in _STATE_KEYS}
 
 
 KILL_ENV = "PCML_KILL_AFTER_EPOCH"

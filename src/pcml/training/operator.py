@@ -39,6 +39,7 @@ from pcml.models import build_model
 from pcml.seeding import seeded_init
 from pcml.training.anp import save_model
 from pcml.training.loop import TrainSettings, fit, resolve_device
+from pcml.training.diagnostics import pivot_trace_for
 from pcml.training.pino import pde_settings, pino_lite_loss
 
 log = logging.getLogger(__name__)
@@ -219,7 +220,8 @@ def train_operator(
     (:func:`model_input`) and BOON models get the BC data of :func:`boundary_values`. The loss of a step is the relative L2 error summed over the batch (its gradient scale matters with
     Adam's L2 weight decay, so it is not averaged). History columns: epoch, step, train_rel_l2 (the
     epoch's mean batch loss / batch_size), test_rel_l2 (mean over the last ``n_test`` samples; default:
-    all samples not used for training).
+    all samples not used for training); for BOON-FNO2d/3d with Dirichlet or Neumann BCs also
+    pivot_min_abs and clamped_steps (:class:`pcml.training.diagnostics.PivotTrace`).
     """
     if threads:
         torch.set_num_threads(int(threads))
@@ -265,9 +267,10 @@ def train_operator(
             total += float(relative_l2_loss_sum(pred, u_te[idx]))
         return total / a_te.shape[0]
 
+    trace = pivot_trace_for(model, ds.sizes["x"])  # BOON-FNO2d/3d: the elimination's divisors per step
     state, history = fit(model, n_items=a_tr.shape[0], step_loss=step_loss, validate=validate, settings=settings,
                          work_dir=work_dir, device=dev, progress=progress,
-                         description=f"{label} {model_name}".strip())
+                         description=f"{label} {model_name}".strip(), step_stats=trace)
     frame = pd.DataFrame(history).rename(columns={"train_loss": "train_rel_l2", "val_loss": "test_rel_l2"})
     frame["train_rel_l2"] /= settings.batch_size  # per-batch sums -> per-sample mean (full batches)
     write_csv(frame, out_history)
