@@ -66,10 +66,12 @@ def test_multi_step_captions_follow_dimension_and_bc_type(bc_type, dim):
     assert ("BOON-FNO (clean): " in cap) == (bc_type != "periodic")
     assert "FNO1d" not in cap and "GELU also on the boundary nodes" not in cap  # P8 is a 1-D quirk
     assert ("No BOON-FNO (clean) row" in cap) == (bc_type == "periodic")
+    assert ("pivot_min_abs" in cap) == (bc_type != "periodic")  # the elimination's divisors in the history
 
 
 def test_single_step_caption_says_nothing_of_steps():
     cap = operator_table_caption("heat_single", bc_type="neumann", methods=ALL, n_test=100, seeds=[0])
     assert "multi-step" not in cap and "step k" not in cap and "FNO2d" not in cap
+    assert "pivot_min_abs" not in cap  # the 1-D models record no pivot trace
     with pytest.raises(ValueError, match="no periodic correction in 3d"):
         method_notes("periodic", ["boon_fno3d"])
