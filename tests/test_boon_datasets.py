@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from pcml.data import boon_datasets
 from pcml.data.boon_datasets import GENERATORS, dataset_caption, generate_boon_dataset, get_generator
 from pcml.data.netcdf import read_netcdf
 
@@ -43,3 +44,27 @@ def test_an_unknown_setting_is_named_before_any_work(tmp_path):
     with pytest.raises(ValueError, match=r"boon.datasets.heat: unknown setting\(s\) \['n_xx'\]"):
         generate_boon_dataset("heat", {**HEAT, "n_xx": 5}, seed=0, profile="smoke", out_path=str(out))
     assert not out.exists()
+
+
+def test_workers_reach_only_generators_that_take_them_and_never_come_from_a_block(tmp_path, monkeypatch):
+    seen = {}
+
+    def with_workers(n_samples: int, *, seed: int, workers: int = 1):
+        seen["with"] = workers
+        raise RuntimeError("stop")  # nothing to write
+
+    def without_workers(n_samples: int, *, seed: int):
+        seen["without"] = "called"
+        raise RuntimeError("stop")
+
+    fakes = {"heat_neumann": without_workers, "cavity": with_workers}
+    monkeypatch.setattr(boon_datasets, "get_generator", fakes.__getitem__)
+    out = str(tmp_path / "x.nc")
+    for generator in fakes:
+        with pytest.raises(RuntimeError, match="stop"):
+            generate_boon_dataset("d", {"generator": generator, "n_samples": 2}, seed=0, profile="smoke",
+                                  out_path=out, workers=2)
+    assert seen == {"with": 2, "without": "called"}
+    with pytest.raises(ValueError, match=r"boon.datasets.d: unknown setting\(s\) \['workers'\]"):
+        generate_boon_dataset("d", {"generator": "cavity", "n_samples": 2, "workers": 2}, seed=0,
+                              profile="smoke", out_path=out)
