@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -68,3 +71,16 @@ def test_workers_reach_only_generators_that_take_them_and_never_come_from_a_bloc
     with pytest.raises(ValueError, match=r"boon.datasets.d: unknown setting\(s\) \['workers'\]"):
         generate_boon_dataset("d", {"generator": "cavity", "n_samples": 2, "workers": 2}, seed=0,
                               profile="smoke", out_path=out)
+
+
+def test_the_adapter_runs_the_job_only_as_main():
+    """The cavity's spawned workers re-import the job script as __mp_main__; only an
+    ``if __name__ == "__main__":`` guard keeps them from running the job again (they fail otherwise)."""
+    script = Path(__file__).parents[1] / "workflow" / "scripts" / "generate_boon_dataset.py"
+    body = ast.parse(script.read_text()).body
+    loose = [node for node in body if not isinstance(node, (ast.Import, ast.ImportFrom, ast.Expr, ast.If))
+             or isinstance(node, ast.Expr) and not isinstance(node.value, ast.Constant)]
+    assert not loose, "statements outside the __main__ guard"
+    (guard,) = [node for node in body if isinstance(node, ast.If)]
+    assert ast.unparse(guard.test) == "__name__ == '__main__'"
+    assert "workers=snakemake.threads" in ast.unparse(guard)
