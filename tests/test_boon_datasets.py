@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from pcml.data import boon_datasets
-from pcml.data.boon_datasets import GENERATORS, dataset_caption, generate_boon_dataset, get_generator
+from pcml.data.boon_datasets import (GENERATORS, dataset_caption, dataset_workers, generate_boon_dataset,
+                                     get_generator)
 from pcml.data.netcdf import read_netcdf
 
 HEAT = {"generator": "heat_neumann", "n_samples": 3, "n_x": 16, "multi_step": False, "n_modes": 64}
@@ -84,3 +85,12 @@ def test_the_adapter_runs_the_job_only_as_main():
     (guard,) = [node for node in body if isinstance(node, ast.If)]
     assert ast.unparse(guard.test) == "__name__ == '__main__'"
     assert "workers=snakemake.threads" in ast.unparse(guard)
+
+
+def test_dataset_workers_are_the_cavity_chunks_up_to_the_limit():
+    quick = {"generator": "cavity", "n_samples": 150, "subsample": 4}  # 10 chunks of 16
+    assert dataset_workers(quick) == 2 and dataset_workers(quick, max_workers=4) == 4
+    assert dataset_workers({**quick, "n_samples": 16}) == 1  # one chunk (the smoke size)
+    assert dataset_workers({**quick, "n_samples": 17}) == 2
+    assert dataset_workers({**quick, "n_samples": 40, "chunk_size": 20}, max_workers=8) == 2
+    assert dataset_workers(HEAT) == 1 and dataset_workers({"generator": "wave", "n_samples": 150}) == 1

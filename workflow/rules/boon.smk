@@ -41,8 +41,11 @@ def boon_caption(dataset, bexp=None):
 
 
 def boon_dataset_threads(dataset):
-    """Threads of a dataset job: 2 worker processes for the cavity generator, 1 for the others."""
-    return 2 if BOON["datasets"][dataset]["generator"] == "cavity" else 1
+    """Threads of a dataset job: the cavity's worker processes (2, or 1 when it has one chunk of samples),
+    1 for the other generators."""
+    from pcml.data.boon_datasets import dataset_workers  # imports the solvers: only when needed
+
+    return dataset_workers(BOON["datasets"][dataset], max_workers=2)
 
 
 def boon_dataset_of(bexp):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import math
 import zlib
 from typing import Callable
 
@@ -70,6 +71,17 @@ def check_generator_settings(dataset: str, settings: dict) -> tuple[Callable[...
         raise ValueError(f"boon.datasets.{dataset}: missing setting(s) {missing} required by generator "
                          f"{generator.__name__}")
     return generator, settings
+
+
+def dataset_workers(settings: dict, max_workers: int = 2) -> int:
+    """Processes worth giving a dataset block's job: for a generator that takes ``workers`` (the cavity,
+    which solves chunks of ``chunk_size`` samples), min(max_workers, its number of chunks); else 1."""
+    generator = get_generator(settings["generator"])
+    params = inspect.signature(generator).parameters
+    if "workers" not in params:
+        return 1
+    chunk_size = settings.get("chunk_size", params["chunk_size"].default)
+    return max(1, min(max_workers, math.ceil(settings["n_samples"] / chunk_size)))
 
 
 def generate_boon_dataset(dataset: str, settings: dict, *, seed: int, profile: str, out_path: str,
