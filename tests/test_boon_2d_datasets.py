@@ -61,6 +61,22 @@ def test_cavity_is_deterministic_and_chunk_independent(cavity):
     assert not np.array_equal(other.a.values, cavity.a.values)
 
 
+def test_cavity_in_two_processes_is_bit_identical_to_one():
+    # 5 samples in chunks of 2: three chunks over two processes, the last one short
+    kwargs = dict(seed=3, chunk_size=2, **{**CAVITY, "t_final": 0.05})
+    one = make_cavity(5, workers=1, **kwargs)
+    two = make_cavity(5, workers=2, **kwargs)
+    assert np.array_equal(two.a.values, one.a.values) and np.array_equal(two.u.values, one.u.values)
+    xr.testing.assert_identical(two, one)
+    assert len({float(np.abs(one.u.values[s]).max()) for s in range(5)}) == 5  # the samples differ
+
+
+@pytest.mark.parametrize("workers", [0, -1, 1.5, 2.0, True, "2", None])
+def test_cavity_refuses_a_bad_workers_count(workers):
+    with pytest.raises(ValueError, match="workers"):
+        make_cavity(2, seed=0, workers=workers, **CAVITY)
+
+
 def test_cavity_custom_out_times_store_only_those_frames():
     ds = make_cavity(2, seed=1, out_times=[0.0, 0.05], **CAVITY)
     assert ds.sizes["t"] == 2 and set(ds.sizes) == {"sample", "x", "y", "t"}

@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from pcml.config import ConfigError, check_config, validate_schema
-from pcml.data.boon_datasets import GENERATOR_BC_TYPES, GENERATORS, get_generator
+from pcml.data.boon_datasets import GENERATOR_BC_TYPES, GENERATORS, RUNTIME_ARGUMENTS, get_generator
 
 CONFIG = Path(__file__).resolve().parents[1] / "workflow" / "config"
 SCHEMA = str(CONFIG / "schema.yaml")
@@ -217,7 +217,7 @@ def test_schema_lists_exactly_the_generators_arguments():
     schema = yaml.safe_load(Path(SCHEMA).read_text())
     block = schema["properties"]["boon"]["properties"]["datasets"]["additionalProperties"]
     assert block["additionalProperties"] is False
-    arguments = {p for g in GENERATORS for p in inspect.signature(get_generator(g)).parameters} - {"seed"}
+    arguments = {p for g in GENERATORS for p in inspect.signature(get_generator(g)).parameters} - RUNTIME_ARGUMENTS
     assert set(block["properties"]) == arguments | {"generator"}
     assert set(block["properties"]["generator"]["enum"]) == set(GENERATORS) == set(GENERATOR_BC_TYPES)
 

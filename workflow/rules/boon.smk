@@ -40,6 +40,14 @@ def boon_caption(dataset, bexp=None):
     return head + f"Departures from the paper's settings: " + "; ".join(lines) + "."
 
 
+def boon_dataset_threads(dataset):
+    """Threads of a dataset job: the cavity's worker processes (2, or 1 when it has one chunk of samples),
+    1 for the other generators."""
+    from pcml.data.boon_datasets import dataset_workers  # imports the solvers: only when needed
+
+    return dataset_workers(BOON["datasets"][dataset], max_workers=2)
+
+
 def boon_dataset_of(bexp):
     return BOON["experiments"][bexp]["dataset"]
 
@@ -60,7 +68,9 @@ rule generate_boon_dataset:
         f"{LOGS}/boon/datasets/{{dataset}}.log",
     benchmark:
         f"{BENCHMARKS}/boon/datasets/{{dataset}}.tsv"
-    threads: 1
+    # the cavity solves its sample chunks in parallel processes (identical data for any count;
+    # Snakemake lowers this to --cores); the other generators are single-process
+    threads: lambda w: boon_dataset_threads(w.dataset)
     resources:
         mem_mb=4000,
         runtime=60,

@@ -13,7 +13,10 @@ Both return an xarray.Dataset (float64) with
 from __future__ import annotations
 
 import math
+import multiprocessing
+import numbers
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 import xarray as xr
@@ -40,8 +43,10 @@ def _coord(values: np.ndarray, name: str, long_name: str) -> tuple:
     return (name, np.asarray(values, dtype=np.float64), {"long_name": long_name, "units": "1"})
 
 
-
-
+def check_workers(workers: int) -> None:
+    """``workers`` must be an int (not a bool) >= 1; ValueError naming it otherwise."""
+    if isinstance(workers, bool) or not isinstance(workers, numbers.Integral) or workers < 1:
+        raise ValueError(f"workers must be an integer >= 1, got {workers!r}")
 
 
 def cavity_output_steps(out_times: Sequence[float], dt: float, t_final: float) -> np.ndarray:
@@ -61,7 +66,7 @@ def cavity_output_steps(out_times: Sequence[float], dt: float, t_final: float) -
 def make_cavity(n_samples: int, *, n_grid: int = 101, subsample: int = 2, Re: float = 100.0,
                 t_final: float = 1.0, dt: float = 1e-3, out_times: Sequence[float] | None = None,
                 u_lid: float = 1.0, n_modes: int = 8, ic_velocity: float = 0.2, seed: int,
-                chunk_size: int = 16) -> xr.Dataset:
+                chunk_size: int = 16, workers: int = 1) -> xr.Dataset:
     """Lid-driven cavity vorticity dataset (spec §2.6, ``NV_Dir_3D``).
 
     Solves on n_grid x n_grid nodes (h = 1/(n_grid-1)) and stores every field subsampled
@@ -69,8 +74,16 @@ def make_cavity(n_samples: int, *, n_grid: int = 101, subsample: int = 2, Re: fl
     they must be multiples of dt in [0, t_final]. Returns ``a`` (sample, x, y) = omega(t=0),
     ``u`` (sample, x, y, t) = omega at out_times, ``bc_left``/``bc_right`` (sample, y, t) and
     ``bc_bottom``/``bc_top`` (sample, x, t) = u on the walls x=0, x=1, y=0, y=1.
+
+    Samples are solved in chunks of ``chunk_size``; ``workers`` > 1 solves the chunks in that many
+    processes ('spawn' start method; each runs the single-threaded numpy/pocketfft solver) and
+    places each chunk's frames by its index, so the arrays are bit-identical whatever ``workers``
+    (all random draws are made up front). ``workers`` is a run-time choice, not a dataset setting.
+    Spawned processes re-import the caller's ``__main__``: a script that calls this with
+    workers > 1 must guard its body with ``if __name__ == "__main__":``.
     """
     check_count("n_samples", n_samples, 1)
+    check_workers(workers)
     check_count("n_grid", n_grid, 3)
     check_count("subsample", subsample, 1)
     check_count("n_modes", n_modes, 1)
@@ -96,13 +109,27 @@ def make_cavity(n_samples: int, *, n_grid: int = 101, subsample: int = 2, Re: fl
     xs = x[::subsample]
     a = np.empty((n_samples, xs.size, xs.size))
     u = np.empty((n_samples, xs.size, xs.size, out_steps.size))
-    for start in range(0, n_samples, chunk_size):
-        sl = slice(start, start + chunk_size)
-        omega0 = cv.initial_vorticity(cv.random_streamfunction(xi[sl], x, ic_velocity), h, u_lid)
-        frames = cv.simulate(omega0, h=h, nu=nu, dt=dt, save_steps=save_steps, u_lid=u_lid,
-                             subsample=subsample, chunk_size=chunk_size)
+    solve = dict(h=h, nu=nu, dt=dt, save_steps=save_steps, u_lid=u_lid, subsample=subsample,
+                 chunk_size=chunk_size)
+    chunks = [slice(start, start + chunk_size) for start in range(0, n_samples, chunk_size)]
+
+    def initial(sl: slice) -> np.ndarray:
+        return cv.initial_vorticity(cv.random_streamfunction(xi[sl], x, ic_velocity), h, u_lid)
+
+    def place(sl: slice, frames: np.ndarray) -> None:
         a[sl] = frames[:, 0]
         u[sl] = np.moveaxis(frames[:, pick], 1, -1)
+
+    n_proc = min(workers, len(chunks))
+    if n_proc == 1:
+        for sl in chunks:
+            place(sl, cv.simulate(initial(sl), **solve))
+    else:
+        with ProcessPoolExecutor(n_proc, mp_context=multiprocessing.get_context("spawn")) as pool:
+            futures = [pool.submit(cv.simulate, initial(sl), **solve) for sl in chunks]
+            for i, sl in enumerate(chunks):
+                place(sl, futures[i].result())
+                futures[i] = None  # free the chunk's frames once placed
 
     t = out_steps * dt
     dims = ("sample", "x", "y", "t")

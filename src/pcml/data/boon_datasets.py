@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import math
 import zlib
 from typing import Callable
 
@@ -31,6 +32,10 @@ GENERATOR_BC_TYPES: dict[str, str] = {
     "burgers_periodic": "periodic", "cavity": "dirichlet", "wave": "neumann",
 }
 
+#: generator arguments the workflow supplies at run time, never a dataset block: ``seed`` (from the
+#: profile's data_seed) and ``workers`` (processes, from the job's threads; the data do not depend on it)
+RUNTIME_ARGUMENTS: frozenset[str] = frozenset({"seed", "workers"})
+
 
 def get_generator(name: str) -> Callable[..., xr.Dataset]:
     """The generator function registered as ``name``; ValueError naming the known ones otherwise."""
@@ -46,7 +51,8 @@ def check_generator_settings(dataset: str, settings: dict) -> tuple[Callable[...
 
     ValueError naming ``boon.datasets.<dataset>`` and the key(s) at fault for an unknown generator, a
     setting the generator does not take (``seed`` included: it comes from the profile's data_seed) or a
-    missing required one. Nothing is generated.
+    missing required one; the run-time arguments (RUNTIME_ARGUMENTS: ``seed``, ``workers``) are refused
+    too. Nothing is generated.
     """
     settings = dict(settings)
     try:
@@ -54,7 +60,7 @@ def check_generator_settings(dataset: str, settings: dict) -> tuple[Callable[...
     except ValueError as exc:
         raise ValueError(f"boon.datasets.{dataset}.generator: {exc}") from None
     params = inspect.signature(generator).parameters
-    accepted = set(params) - {"seed"}
+    accepted = set(params) - RUNTIME_ARGUMENTS
     unknown = sorted(set(settings) - accepted)
     if unknown:
         raise ValueError(f"boon.datasets.{dataset}: unknown setting(s) {unknown} for generator "
@@ -67,13 +73,29 @@ def check_generator_settings(dataset: str, settings: dict) -> tuple[Callable[...
     return generator, settings
 
 
-def generate_boon_dataset(dataset: str, settings: dict, *, seed: int, profile: str, out_path: str) -> None:
+def dataset_workers(settings: dict, max_workers: int = 2) -> int:
+    """Processes worth giving a dataset block's job: for a generator that takes ``workers`` (the cavity,
+    which solves chunks of ``chunk_size`` samples), min(max_workers, its number of chunks); else 1."""
+    generator = get_generator(settings["generator"])
+    params = inspect.signature(generator).parameters
+    if "workers" not in params:
+        return 1
+    chunk_size = settings.get("chunk_size", params["chunk_size"].default)
+    return max(1, min(max_workers, math.ceil(settings["n_samples"] / chunk_size)))
+
+
+def generate_boon_dataset(dataset: str, settings: dict, *, seed: int, profile: str, out_path: str,
+                          workers: int = 1) -> None:
     """Run the generator named in ``settings["generator"]`` with the other settings; write netCDF.
 
     Unknown or missing settings are refused with the dataset and key named (before any work).
+    ``workers``: processes for a generator that takes a ``workers`` argument (cavity); the others
+    ignore it. The data are the same for every value.
     """
     generator, settings = check_generator_settings(dataset, settings)
     dataset_seed = zlib.crc32(f"{dataset}:{seed}".encode())  # independent stream per dataset
+    if "workers" in inspect.signature(generator).parameters:
+        settings["workers"] = workers
     ds = generator(**settings, seed=dataset_seed)
     ds.attrs.update(dataset=dataset, profile=profile, config_seed=int(seed))
     write_netcdf(ds, out_path)
