@@ -119,6 +119,7 @@ def test_out_of_range_value_stops_with_its_name(workdir):
 
 @pytest.mark.parametrize("overlay,key", [
     ("probconserv:\n  softc: {enabled: true, lambda: 0.0}\n", "probconserv.softc.lambda"),
+    ("probconserv:\n  softc: {enabled: true, lambda: 1.0, epochs: 0}\n", "probconserv.softc.epochs"),
     ("probconserv:\n  softc: {enabled: true, lambda: 1.0, lambda_sweep: {experiments: [pme], lambdas: [-1.0]}}\n",
      "probconserv.softc.lambda_sweep.lambdas"),
     ("probconserv:\n  inference: {sigma_g_precisions: [1.0, 0.0]}\n", "probconserv.inference.sigma_g_precisions"),
@@ -228,6 +229,10 @@ def test_smoke_softc_is_trained_with_its_penalty_and_tabulated(smoke_run, seed):
     assert not np.allclose(ablation.loc[100.0].sort_index(), ablation.loc[1.0].sort_index())
     table = (smoke_run / "results/smoke/tables/probconserv_pme.md").read_text()
     assert "| SoftC-ANP " in table and "| ProbConserv-ANP (w/diff) " in table
+    # probconserv.softc.epochs (1 at smoke) sets SoftC-ANP's training length; the ANP keeps its own (2)
+    assert len(pd.read_csv(run / "models/softc_anp_history.csv")) == 1
+    assert len(pd.read_csv(run / "models/anp_history.csv")) == 2
+    assert "probconserv.softc.epochs: default -> 1" in table
 
 
 @pytest.mark.smoke

@@ -8,6 +8,13 @@ PC_LAMBDA_SWEEP = [e for e in PC["softc"].get("lambda_sweep", {}).get("experimen
                    if e in PC["experiments"]] if PC_SOFTC else []
 
 
+def family_epochs(family):
+    """Training epochs of a model family: the anp block's, or probconserv.softc.epochs for SoftC-ANP when set."""
+    if family != "anp" and PC["softc"].get("epochs") is not None:
+        return int(PC["softc"]["epochs"])
+    return int(PC["anp"]["epochs"])
+
+
 def softc_family(lam):
     """Model family of SoftC-ANP trained with ``lam``: softc_anp at the configured lambda, else softc_anp_lam<tag>."""
     if lam == float(PC["softc"]["lambda"]):
@@ -120,7 +127,7 @@ rule train_model:
         penalty=lambda w: {"experiment": w.experiment, "lambda": SOFTC_LAMBDA[w.family],
                            "advection_broadcast": PC["softc"]["advection_penalty_broadcast"]} if w.family != "anp" else None,
         train=lambda w: {
-            "epochs": PC["anp"]["epochs"],
+            "epochs": family_epochs(w.family),
             "batch_size": PC["anp"]["batch_size"],
             "lr": PC["anp"]["lr"],
             "val_every": PC["anp"]["val_every"],
@@ -128,7 +135,8 @@ rule train_model:
         },
         work_dir=lambda w: f"{PC_DIR}/{w.experiment}/seed{w.seed}/checkpoints/{w.family}-"
         + settings_hash(PC["anp"], PC["data"], PC["problems"][w.experiment], config["data_seed"], int(w.seed),
-                        *([SOFTC_LAMBDA[w.family], PC["softc"]["advection_penalty_broadcast"]] if w.family != "anp" else [])),
+                        *([SOFTC_LAMBDA[w.family], PC["softc"]["advection_penalty_broadcast"], family_epochs(w.family)]
+                          if w.family != "anp" else [])),
         device=config["device"],
     log:
         f"{LOGS}/probconserv/{{experiment}}/seed{{seed}}/train_{{family}}.log",
