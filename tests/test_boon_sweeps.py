@@ -32,6 +32,16 @@ def test_a_sweep_derives_one_dataset_and_experiment_per_value():
     assert boon == paper_boon()  # the input is not changed
 
 
+def test_a_sweep_with_its_own_methods_trains_only_those_on_the_derived_experiments():
+    boon = copy.deepcopy(paper_boon())
+    boon["sweeps"]["stokes_single_nu"]["methods"] = ["fno1d", "boon_fno1d"]
+    out = expand_boon(boon)
+    assert out["experiments"]["stokes_single_nu0p02"]["methods"] == ["fno1d", "boon_fno1d"]
+    assert out["experiments"]["stokes_single"]["methods"] == paper_boon()["experiments"]["stokes_single"]["methods"]
+    assert out["experiments"]["burgers_dirichlet_single_nu0p05"]["methods"] == (
+        paper_boon()["experiments"]["burgers_dirichlet_single"]["methods"])  # no methods: the base experiment's
+
+
 def test_a_resolution_entry_derives_the_dataset_at_each_grid_size():
     boon = paper_boon()
     out = expand_boon(boon)
@@ -45,6 +55,7 @@ def test_a_resolution_entry_derives_the_dataset_at_each_grid_size():
 @pytest.mark.parametrize("edit, message", [
     (lambda b: b["sweeps"]["stokes_single_nu"].update(experiment="stokes"), "boon.sweeps.stokes_single_nu.experiment"),
     (lambda b: b["resolution"].update(nothere=[64]), "boon.resolution.nothere"),
+    (lambda b: b["sweeps"]["stokes_single_nu"].update(methods=["fno2d"]), "boon.sweeps.stokes_single_nu.methods"),
     (lambda b: b["resolution"].update(stokes_single=[16]), "takes at most n_x // 2 + 1 = 9 modes"),
     (lambda b: b["datasets"].update(stokes_single_nu0p02={"generator": "stokes", "n_samples": 9, "n_x": 64,
                                                           "multi_step": False, "nu": 0.02}),

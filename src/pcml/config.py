@@ -258,8 +258,9 @@ def expand_boon(boon: Mapping[str, Any]) -> dict[str, Any]:
     """The ``boon`` section with the datasets and experiments that the sweeps and the resolution study derive.
 
     A sweep {experiment: E, setting: s, values: [v, ...]} adds, per value v, the dataset "<E>_<s><v>" (E's
-    dataset block with s = v) and the experiment of the same name (E's block on that dataset): trained and
-    evaluated like any other, one column of the sweep's table each. A resolution entry E: [n, ...] adds the
+    dataset block with s = v) and the experiment of the same name (E's block on that dataset, with the
+    sweep's ``methods`` if it has them, else E's): trained and evaluated like any other, one column of the
+    sweep's table each. A resolution entry E: [n, ...] adds the
     datasets "<E's dataset>_n<n>" (E's dataset block with n_x = n: the same functions, since the generators
     draw them independently of the grid) that E's models are evaluated on. Lists are the profile's to
     override (Snakemake replaces lists, it merges dicts). Raises ConfigError naming the key for an unknown
@@ -279,9 +280,13 @@ def expand_boon(boon: Mapping[str, Any]) -> dict[str, Any]:
         if base not in boon["experiments"]:
             raise ConfigError(f"{key}.experiment = {base!r} is not one of boon.experiments {sorted(boon['experiments'])}")
         exp = boon["experiments"][base]
+        extra = sorted(set(sweep.get("methods") or []) - set(exp["methods"]))
+        if extra:
+            raise ConfigError(f"{key}.methods: {extra} are not methods of boon.experiments.{base} {exp['methods']}")
         for value, derived in zip(sweep["values"], sweep_experiments(boon, name)[1:]):
             add("datasets", derived, {**boon["datasets"][exp["dataset"]], sweep["setting"]: value}, key)
-            add("experiments", derived, {**exp, "dataset": derived}, key)
+            methods = {"methods": list(sweep["methods"])} if sweep.get("methods") else {}
+            add("experiments", derived, {**exp, "dataset": derived, **methods}, key)
     for base, sizes in boon.get("resolution", {}).items():
         key = f"boon.resolution.{base}"
         if base not in boon["experiments"]:
