@@ -181,10 +181,13 @@ class _BOONFNOnd(nn.Module):
         for conv, _ in self.base.fourier_layers():
             kernel = SpectralWallKernel(conv)
             probes = kernel.probes(int(n_x), kernel.weights(torch.complex128))
-            corr = self._corrections[0][0]
-            knn = clamp_probe(probes.knn, corr.tol, self._signed_clamp)
+            knn = clamp_probe(probes.knn, self._tol, self._signed_clamp)
             rows.append(torch.stack((probes.knn, probes.k00 - probes.kn0 * probes.k0n / knn)))
         return torch.stack(rows).to(torch.float64)
+
+    @property
+    def _tol(self) -> float:
+        return self._corrections[0][0].tol if self._corrections else TOL_ND
 
     @property
     def _signed_clamp(self) -> bool:
@@ -193,8 +196,7 @@ class _BOONFNOnd(nn.Module):
     def clamped(self, pivots: torch.Tensor) -> torch.Tensor:
         """Boolean mask of the entries of :meth:`pivots` that the elimination's clamp replaces by tol:
         K < tol in faithful 2-D (P10), |K| < tol otherwise."""
-        tol = self._corrections[0][0].tol if self._corrections else TOL_ND
-        return pivots < tol if self._signed_clamp else pivots.abs() < tol
+        return pivots < self._tol if self._signed_clamp else pivots.abs() < self._tol
 
     # ------------------------------------------------------------------ forward
 
