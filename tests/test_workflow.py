@@ -61,6 +61,7 @@ def expected_targets(profile: str) -> list[str]:
         files += [f"{res}/tables/boon_sweep_{name}.{ext}" for ext in ("csv", "md", "tex") if sweep["values"]]
     for exp, sizes in boon["resolution"].items():
         files += [f"{res}/tables/boon_{exp}_resolution.{ext}" for ext in ("csv", "md", "tex") if sizes]
+    files += [f"{res}/benchmarks/summary/boon_cost.{ext}" for ext in ("csv", "md", "tex")]  # the cost table
     return files
 
 

@@ -3,7 +3,8 @@
 # (or wave) fields and animation, error vs output step, and the appendix-style sample/|error| and
 # boundary-residual figures. Included after boon.smk (uses BOON, BOON_DIR, boon_seeds, boon_caption,
 # boon_dataset_of). Each figure rule exists only for the experiments that have the data it draws.
-from pcml.outputs.boon_figure_captions import (bc_types_caption, boundary_residual_caption, error_panels_caption,
+from pcml.outputs.boon_figure_captions import (bc_types_caption, boundary_residual_caption, cost_caption,
+                                               error_panels_caption,
                                                error_steps_caption, hyperparameter_caption,
                                                initial_condition_caption, sample_error_caption, schematic_caption,
                                                snapshots_caption)
@@ -93,6 +94,43 @@ rule boon_hyperparameter_table:
         "BOON hyper-parameter table of profile " + PROFILE
     script:
         "../scripts/make_boon_static_table.py"
+
+
+def boon_cost_runs():
+    """Every BOON training run: experiment, method, seed, epochs, its benchmark file and its model file."""
+    return [{"experiment": e, "method": m, "seed": int(k), "epochs": int(BOON["experiments"][e]["train"]["epochs"]),
+             "benchmark": f"{BENCHMARKS}/boon/{e}/seed{k}/train_{m}.tsv",
+             "model": f"{BOON_DIR}/{e}/seed{k}/models/{m}.pt"}
+            for e in BOON["experiments"] for k in boon_seeds(e) for m in BOON["experiments"][e]["methods"]]
+
+
+rule make_boon_cost_table:
+    input:
+        # the trained models; their jobs' benchmark files exist once they are done
+        models=[run["model"] for run in boon_cost_runs()],
+    output:
+        # timings differ from run to run: under benchmarks/, outside the manifest, like the rule costs
+        csv=report(f"{BENCHMARKS}/summary/boon_cost.csv", caption="../report/caption.rst", category="3. BOON",
+                   subcategory="static", labels={"output": "table", "name": "cost"}),
+        md=f"{BENCHMARKS}/summary/boon_cost.md",
+        tex=f"{BENCHMARKS}/summary/boon_cost.tex",
+    params:
+        runs=boon_cost_runs(),
+        baseline={e: next((m for m in x["methods"] if m in ("fno1d", "fno2d", "fno3d")), "")
+                  for e, x in BOON["experiments"].items()},
+        caption=cost_caption(PROFILE, config["threads"]),
+    log:
+        f"{LOGS}/tables/boon_cost.log",
+    benchmark:
+        f"{BENCHMARKS}/tables/boon_cost.tsv"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    message:
+        "BOON cost table of profile " + PROFILE + ": seconds per epoch and parameters of every training run"
+    script:
+        "../scripts/make_boon_cost_table.py"
 
 
 rule plot_boon_schematic:

@@ -171,3 +171,4 @@ rule boon:
         rules.boon_tables.input,
         rules.boon_figures.input,
         rules.boon_sweeps.input,
+        rules.make_boon_cost_table.output,  # seconds per epoch and parameters (boon_figures.smk)

@@ -38,6 +38,16 @@ def hyperparameter_caption(profile: str) -> str:
             "§4.1-4.2): the FNO sizes, the training settings and the train/test split, read from the config.")
 
 
+def cost_caption(profile: str, threads: int) -> str:
+    """Caption of the BOON cost table (spec boon.md §6.2, [RECON] layout) of ``profile``."""
+    return (f"BOON cost per experiment, profile {profile} ([RECON] layout, spec boon.md §6.2: seconds per epoch and "
+            "parameter counts, FNO vs BOON): measured on the machine that ran the training jobs, with "
+            f"{threads} torch thread(s) per job; jobs that ran side by side slowed each other, so the numbers vary "
+            "from run to run (the table lives under benchmarks/, outside the manifest). The paper's own timings "
+            "are V100 seconds per epoch at the paper's sizes; at another profile the sizes differ (see the "
+            "hyper-parameter table).")
+
+
 def schematic_caption(name: str) -> str:
     """Caption of ``schematic_rod`` (Fig. 1 centre) or ``schematic_operator``; ValueError for other names."""
     if name == "schematic_rod":
