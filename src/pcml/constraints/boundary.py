@@ -109,13 +109,7 @@ def wall_values(value: float | torch.Tensor, like: torch.Tensor, name: str) -> t
 
 def _bc_pair(bc_type: str, bc: Mapping | None, like: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """The (left, right) wall values of a Dirichlet/Neumann BC dict, validated."""
-    if not isinstance(bc, Mapping):
-        raise ValueError(f"{bc_type} BC needs a dict with keys 'left' and 'right', got {type(bc).__name__}")
-    missing = {"left", "right"} - set(bc)
-    extra = set(bc) - {"left", "right"}
-    if missing or extra:
-        raise ValueError(f"{bc_type} BC dict needs exactly the keys 'left' and 'right'; "
-                         f"missing {sorted(missing)}, unexpected {sorted(extra)}")
+    check_bc_keys(bc, ("left", "right"), bc_type)
     return wall_values(bc["left"], like, "left"), wall_values(bc["right"], like, "right")
 
 

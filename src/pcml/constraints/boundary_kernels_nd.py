@@ -36,7 +36,7 @@ import math
 import torch
 
 from pcml.constraints.boundary_kernels import KernelProbes
-from pcml.constraints.elimination import clamp_probe
+from pcml.constraints.elimination import clamp_probe, divisors
 
 __all__ = ["SpectralWallKernel", "eliminated_output", "is_spectral_nd"]
 
@@ -192,8 +192,8 @@ def eliminated_output(kernel: SpectralWallKernel, x: torch.Tensor, tol: float, *
     x_end = x.index_select(2, kernel.cached("ends", n, xc))
     x0, xn = x_end[:, :, 0], x_end[:, :, 1]
     probes = kernel.probes(n, w)
-    knn = k00 = clamp_probe(probes.knn, tol, signed_clamp)     # K00 = KNN here
-    k_tilde = clamp_probe(k00 - probes.kn0 * probes.k0n / knn, tol, signed_clamp)
+    knn = clamp_probe(probes.knn, tol, signed_clamp)
+    k_tilde = clamp_probe(divisors(probes, tol, signed_clamp)[1], tol, signed_clamp)
     x0_new = 2 * x0 - (y0 - yn * probes.k0n / knn + probes.k0n * xn) / k_tilde
     d0 = x0_new - x0
     d0_ft = kernel.wall_spectrum(d0)                              # (batch, C_in, [2 m_y,] m_t)

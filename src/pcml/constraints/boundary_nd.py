@@ -43,7 +43,7 @@ from torch import nn
 
 from pcml.constraints.boundary import BC_TYPES, enforce_boundary
 from pcml.constraints.boundary_kernels_nd import SpectralWallKernel, eliminated_output, is_spectral_nd
-from pcml.constraints.elimination import eliminate, probe_kernel
+from pcml.constraints.elimination import divisors, eliminate, is_clamped, probe_kernel
 
 __all__ = ["TOL_ND", "NUM_SMOOTH", "Wall", "along", "mollify", "enforce_walls", "CorrectionND",
            "min_points_nd"]
@@ -176,13 +176,29 @@ class CorrectionND:
         """True for the released 2-D Dirichlet mollifier (faithful 2-D Dirichlet only, P11)."""
         return self.faithful and self.spatial_dims == 1 and self.bc_type == "dirichlet"
 
+    @property
+    def signed_clamp(self) -> bool:
+        """True for the released 2-D clamp without abs (faithful 2-D only, P10)."""
+        return self.faithful and self.spatial_dims == 1
+
+    def divisors(self, n_x: int) -> torch.Tensor:
+        """The elimination's divisors (KNN, K~00) of a spectral layer for n_x nodes along x, from its weights
+        and before their clamp (:func:`pcml.constraints.elimination.divisors`): a float64 tensor (2,)."""
+        kernel = self.wall_kernel or SpectralWallKernel(self.layer)
+        probes = kernel.probes(int(n_x), kernel.weights(torch.complex128))
+        return torch.stack(divisors(probes, self.tol, self.signed_clamp)).to(torch.float64)
+
+    def clamped(self, values: torch.Tensor) -> torch.Tensor:
+        """Boolean mask of the ``values`` (e.g. :meth:`divisors`) that this correction's clamp replaces by tol."""
+        return is_clamped(values, self.tol, self.signed_clamp)
+
     def eliminated(self, x: torch.Tensor) -> torch.Tensor:
         """T2 x: x with its x-wall nodes changed by the elimination along x (both sides)."""
         layer_x = along(self.layer, 2)
         xm = x.movedim(2, -1)
         probes = probe_kernel(layer_x, xm, full_batch=self.faithful)
         out = eliminate(layer_x, xm, probes, left=True, right=True, tol=self.tol,
-                        signed_clamp=self.faithful and self.spatial_dims == 1,
+                        signed_clamp=self.signed_clamp,
                         right_from_first=self.faithful)
         return out.movedim(-1, 2)
 
@@ -205,7 +221,7 @@ class CorrectionND:
         if self.bc_type == "periodic":
             return self.layer(x)
         if self.wall_kernel is not None:
-            return eliminated_output(self.wall_kernel, x, self.tol, signed_clamp=self.faithful and self.spatial_dims == 1,
+            return eliminated_output(self.wall_kernel, x, self.tol, signed_clamp=self.signed_clamp,
                                      right_from_first=self.faithful)
         return self.layer(x if self.pointwise and not self.reference else self.eliminated(x))
 

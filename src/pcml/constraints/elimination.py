@@ -20,7 +20,7 @@ from pcml.constraints.boundary_kernels import (
     BoundaryKernel, KernelProbes, KernelState, ends, replace_ends,
 )
 
-__all__ = ["TOL_1D", "probe_kernel", "clamp_probe", "eliminate", "boundary_update"]
+__all__ = ["TOL_1D", "probe_kernel", "clamp_probe", "is_clamped", "divisors", "eliminate", "boundary_update"]
 
 TOL_1D = 1e-7
 Layer = Callable[[torch.Tensor], torch.Tensor]
@@ -59,8 +59,22 @@ def clamp_probe(k: torch.Tensor, tol: float, signed: bool = False) -> torch.Tens
     ``signed=True``: k < tol -> tol, the released 2-D code's clamp without abs (P10), which turns
     every negative entry into +tol.
     """
-    small = k < tol if signed else k.abs() < tol
-    return torch.where(small, torch.full_like(k, tol), k)
+    return torch.where(is_clamped(k, tol, signed), torch.full_like(k, tol), k)
+
+
+def is_clamped(k: torch.Tensor, tol: float, signed: bool = False) -> torch.Tensor:
+    """Boolean mask of the entries that :func:`clamp_probe` replaces by tol."""
+    return k < tol if signed else k.abs() < tol
+
+
+def divisors(probes: KernelProbes, tol: float, signed: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+    """The elimination's divisors before their own clamp: (KNN, K~00 = clamp(K00) - KN0 K0N / clamp(KNN)).
+
+    The elimination divides by clamp_probe of each (:func:`eliminate`, :func:`boundary_update`, the 2-D/3-D
+    fast path); the pivot trace of training reads them unclamped.
+    """
+    k00, knn = clamp_probe(probes.k00, tol, signed), clamp_probe(probes.knn, tol, signed)
+    return probes.knn, k00 - probes.kn0 * probes.k0n / knn
 
 
 def eliminate(layer: Layer, x: torch.Tensor, probes: KernelProbes, left: bool, right: bool,
@@ -81,8 +95,7 @@ def eliminate(layer: Layer, x: torch.Tensor, probes: KernelProbes, left: bool, r
     knn = clamp_probe(probes.knn, tol, signed_clamp)
     out = x
     if left:
-        k00 = clamp_probe(probes.k00, tol, signed_clamp)
-        k_tilde = clamp_probe(k00 - probes.kn0 * probes.k0n / knn, tol, signed_clamp)
+        k_tilde = clamp_probe(divisors(probes, tol, signed_clamp)[1], tol, signed_clamp)
         kx = layer(x)
         x0 = 2 * x[..., 0] - (kx[..., 0] - kx[..., -1] * probes.k0n / knn
                               + probes.k0n * x[..., -1]) / k_tilde
@@ -111,8 +124,7 @@ def boundary_update(kernel: BoundaryKernel, state: KernelState, left: bool, righ
     x0, xn, y0, yn = x_end[..., 0], x_end[..., 1], y_end[..., 0], y_end[..., 1]
     d0 = dn = torch.zeros_like(x0)
     if left:
-        k00 = clamp_probe(probes.k00, tol)
-        k_tilde = clamp_probe(k00 - probes.kn0 * probes.k0n / knn, tol)
+        k_tilde = clamp_probe(divisors(probes, tol)[1], tol)
         x0_new = 2 * x0 - (y0 - yn * probes.k0n / knn + probes.k0n * xn) / k_tilde
         d0 = x0_new - x0
         if right:

@@ -73,14 +73,18 @@ def check_generator_settings(dataset: str, settings: dict) -> tuple[Callable[...
     return generator, settings
 
 
+def _takes_workers(generator: Callable[..., xr.Dataset]) -> bool:
+    """True for a generator that can spread its work over processes (a ``workers`` argument)."""
+    return "workers" in inspect.signature(generator).parameters
+
+
 def dataset_workers(settings: dict, max_workers: int = 2) -> int:
     """Processes worth giving a dataset block's job: for a generator that takes ``workers`` (the cavity,
     which solves chunks of ``chunk_size`` samples), min(max_workers, its number of chunks); else 1."""
     generator = get_generator(settings["generator"])
-    params = inspect.signature(generator).parameters
-    if "workers" not in params:
+    if not _takes_workers(generator):
         return 1
-    chunk_size = settings.get("chunk_size", params["chunk_size"].default)
+    chunk_size = settings.get("chunk_size", inspect.signature(generator).parameters["chunk_size"].default)
     return max(1, min(max_workers, math.ceil(settings["n_samples"] / chunk_size)))
 
 
@@ -94,7 +98,7 @@ def generate_boon_dataset(dataset: str, settings: dict, *, seed: int, profile: s
     """
     generator, settings = check_generator_settings(dataset, settings)
     dataset_seed = zlib.crc32(f"{dataset}:{seed}".encode())  # independent stream per dataset
-    if "workers" in inspect.signature(generator).parameters:
+    if _takes_workers(generator):
         settings["workers"] = workers
     ds = generator(**settings, seed=dataset_seed)
     ds.attrs.update(dataset=dataset, profile=profile, config_seed=int(seed))

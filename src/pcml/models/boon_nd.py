@@ -42,9 +42,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from pcml.constraints.boundary import BC_TYPES
-from pcml.constraints.elimination import clamp_probe
-from pcml.constraints.boundary_kernels_nd import SpectralWallKernel
+from pcml.constraints.boundary import BC_TYPES, check_bc_keys
 from pcml.constraints.boundary_nd import TOL_ND, CorrectionND, Wall, enforce_walls, min_points_nd
 from pcml.models.boon import resolve_base
 from pcml.models.fno import N_FOURIER_LAYERS, PROJECTION_WIDTH
@@ -133,12 +131,10 @@ class _BOONFNOnd(nn.Module):
             if bc:
                 raise ValueError(f"{name}: periodic BC takes no data, got keys {sorted(bc)}")
             return [Wall(axis + 1, None, None) for axis in range(self.spatial_dims)]
-        if not isinstance(bc, Mapping):
-            raise ValueError(f"{name}: {self.bc_type} BC needs a dict with keys {keys}, got {type(bc).__name__}")
-        missing, extra = set(keys) - set(bc), set(bc) - set(keys)
-        if missing or extra:
-            raise ValueError(f"{name}: {self.bc_type} BC dict needs exactly the keys {keys}; "
-                             f"missing {sorted(missing)}, unexpected {sorted(extra)}")
+        try:
+            check_bc_keys(bc, tuple(keys), self.bc_type)
+        except ValueError as exc:
+            raise ValueError(f"{name}: {exc}") from None
         out = []
         for axis, pair in enumerate(self.wall_keys):
             wall = a.movedim(axis + 1, -1).shape[:-1]  # (batch, [other space axis,] n_t)
@@ -170,33 +166,19 @@ class _BOONFNOnd(nn.Module):
         """The elimination's divisors of every spectral layer at the current weights, before the clamp.
 
         Returns a float64 tensor (4, 2): per Fourier layer, KNN (= K00 for a spectral layer) and the pivot
-        K~00 = K00 - KN0 K0N / KNN (spec §3.2; KNN clamped first, as the elimination does), for a latent
-        with ``n_x`` nodes along x. Empty (0, 2) when periodic (no elimination). A value that the clamp
-        replaces by tol (:meth:`clamped`) turns 1/K into 1/tol = 1e4 in the elimination, and no gradient
-        flows through it (P10, P22): the diagnostic of a run whose boundary inputs blow up.
+        K~00 = K00 - KN0 K0N / KNN (spec §3.2; :meth:`CorrectionND.divisors`), for a latent with ``n_x``
+        nodes along x. Empty (0, 2) when periodic (no elimination). A value that the clamp replaces by tol
+        (:meth:`clamped`) turns 1/K into 1/tol = 1e4 in the elimination, and no gradient flows through it
+        (P10, P22): the diagnostic of a run whose boundary inputs blow up.
         """
         if self.bc_type == "periodic":
             return torch.zeros(0, 2, dtype=torch.float64)
-        rows = []
-        for conv, _ in self.base.fourier_layers():
-            kernel = SpectralWallKernel(conv)
-            probes = kernel.probes(int(n_x), kernel.weights(torch.complex128))
-            knn = clamp_probe(probes.knn, self._tol, self._signed_clamp)
-            rows.append(torch.stack((probes.knn, probes.k00 - probes.kn0 * probes.k0n / knn)))
-        return torch.stack(rows).to(torch.float64)
-
-    @property
-    def _tol(self) -> float:
-        return self._corrections[0][0].tol if self._corrections else TOL_ND
-
-    @property
-    def _signed_clamp(self) -> bool:
-        return self.faithful and self.spatial_dims == 1  # P10: the released 2-D clamp has no abs
+        return torch.stack([spectral.divisors(n_x) for spectral, _ in self._corrections])
 
     def clamped(self, pivots: torch.Tensor) -> torch.Tensor:
         """Boolean mask of the entries of :meth:`pivots` that the elimination's clamp replaces by tol:
         K < tol in faithful 2-D (P10), |K| < tol otherwise."""
-        return pivots < self._tol if self._signed_clamp else pivots.abs() < self._tol
+        return self._corrections[0][0].clamped(pivots)
 
     # ------------------------------------------------------------------ forward
 
