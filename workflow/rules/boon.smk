@@ -109,6 +109,10 @@ rule plot_dataset_samples:
         "../scripts/plot_dataset_samples.py"
 
 
+# the benchmark file of a training job, read again by the cost table (make_boon_cost_table)
+BOON_TRAIN_BENCHMARK = f"{BENCHMARKS}/boon/{{bexp}}/seed{{seed}}/train_{{bmethod}}.tsv"
+
+
 rule train_operator:
     input:
         data=lambda w: f"{BOON_DIR}/datasets/{BOON['experiments'][w.bexp]['dataset']}.nc",
@@ -135,7 +139,7 @@ rule train_operator:
     log:
         f"{LOGS}/boon/{{bexp}}/seed{{seed}}/train_{{bmethod}}.log",
     benchmark:
-        f"{BENCHMARKS}/boon/{{bexp}}/seed{{seed}}/train_{{bmethod}}.tsv"
+        BOON_TRAIN_BENCHMARK
     threads: config["threads"]
     resources:
         mem_mb=lambda w: 16000 if boon_kind(w.bexp) == "2d_t" else 4000,

@@ -99,8 +99,8 @@ rule boon_hyperparameter_table:
 def boon_cost_runs():
     """Every BOON training run: experiment, method, seed, epochs, its benchmark file and its model file."""
     return [{"experiment": e, "method": m, "seed": int(k), "epochs": int(BOON["experiments"][e]["train"]["epochs"]),
-             "benchmark": f"{BENCHMARKS}/boon/{e}/seed{k}/train_{m}.tsv",
-             "model": f"{BOON_DIR}/{e}/seed{k}/models/{m}.pt"}
+             "benchmark": BOON_TRAIN_BENCHMARK.format(bexp=e, seed=k, bmethod=m),
+             "model": rules.train_operator.output.model.format(bexp=e, seed=k, bmethod=m)}
             for e in BOON["experiments"] for k in boon_seeds(e) for m in BOON["experiments"][e]["methods"]]
 
 
