@@ -10,8 +10,8 @@ from PIL import Image
 
 from pcml.data.netcdf import write_netcdf
 from pcml.outputs import boon_curves, boon_field_figures, boon_line_figures, boon_schematics, boon_static
-from pcml.outputs.boon_figure_data import (load_predictions, method_name, method_order, output_steps, pick_pair,
-                                           step_errors)
+from pcml.outputs.boon_figure_data import load_predictions, output_steps, pick_pair, step_errors
+from pcml.outputs.boon_methods import method_colour, method_marker, method_name, method_order
 
 N_T = 25
 
@@ -169,8 +169,14 @@ def test_steps_names_pairs():
     with pytest.raises(ValueError, match="plain FNO"):
         pick_pair(["boon_fno1d", "pino_fno2d"])
     assert [method_name(m) for m in ("fno3d", "boon_fno1d_clean", "pino_fno2d", "fno2d_bcin", "x")] == [
-        "FNO", "BOON-FNO (clean)", "PINO", "FNO (BC input)", "x"]
+        "FNO", "BOON-FNO (clean)", "PINO-lite", "FNO + BC input", "x"]
     assert method_order(["zz", "boon_fno2d", "pino_fno2d", "fno2d"]) == ["fno2d", "boon_fno2d", "pino_fno2d", "zz"]
+    # one name, colour and marker per kind, in every dimension (tables and figures share them)
+    assert method_name("pino_fno1d") == method_name("pino_fno3d") == "PINO-lite"
+    assert method_colour("boon_fno1d") == method_colour("boon_fno3d") != method_colour("fno3d")
+    assert method_colour("zz", 0) != method_colour("zz", 1)
+    assert method_marker("boon_fno1d_clean") == method_marker("boon_fno2d_clean") != method_marker("fno1d")
+    assert method_marker("zz") == "D"
 
 
 def test_load_predictions_checks(tmp_path, stokes_files):

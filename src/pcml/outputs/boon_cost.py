@@ -17,7 +17,8 @@ import pandas as pd
 import torch
 
 from pcml.evaluation.metrics import mean_and_se
-from pcml.outputs.boon_outputs import _latex_table, _name, _order, format_factor, format_mean_se
+from pcml.outputs.boon_methods import method_name, method_order
+from pcml.outputs.boon_outputs import format_factor, format_mean_se, latex_table
 from pcml.outputs.style import write_text_atomic
 
 __all__ = ["read_benchmark", "model_parameters", "cost_frame", "make_cost_table"]
@@ -77,7 +78,7 @@ def cost_frame(runs: Sequence[Mapping], baseline: Mapping[str, str]) -> pd.DataF
     for experiment in dict.fromkeys(per_run["experiment"]):
         mine = per_run[per_run["experiment"] == experiment]
         base = mine[mine["method"] == baseline.get(experiment)].set_index("seed")["s"]
-        for method in _order(mine["method"]):
+        for method in method_order(mine["method"]):
             runs_m = mine[mine["method"] == method].sort_values("seed")
             mean, _, se = mean_and_se(runs_m["s"].to_numpy(float))
             ratios = [s / base[seed] for seed, s in zip(runs_m["seed"], runs_m["s"]) if seed in base.index]
@@ -93,7 +94,7 @@ def make_cost_table(runs: Sequence[Mapping], baseline: Mapping[str, str], *, cap
     frame = cost_frame(runs, baseline)
     shown = pd.DataFrame({
         "experiment": frame["experiment"],
-        "model": [_name(m) for m in frame["method"]],
+        "model": [method_name(m) for m in frame["method"]],
         "seeds": frame["n_seeds"].astype(str),
         "parameters": [f"{n:,}" for n in frame["n_params"]],
         "s / epoch": [format_mean_se(m, s) for m, s in zip(frame["s_per_epoch"], frame["s_per_epoch_se"])],
@@ -111,5 +112,5 @@ def make_cost_table(runs: Sequence[Mapping], baseline: Mapping[str, str], *, cap
     tex.index = [f"{e}: {m}" for e, m in zip(tex.pop("experiment"), tex.pop("model"))]
     write_text_atomic(out_csv, frame.to_csv(index=False))
     write_text_atomic(out_md, md)
-    write_text_atomic(out_tex, _latex_table(tex, caption, f"tab:{Path(out_tex).stem}", note))
+    write_text_atomic(out_tex, latex_table(tex, caption, f"tab:{Path(out_tex).stem}", note))
     return frame

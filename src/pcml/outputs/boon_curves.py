@@ -20,8 +20,8 @@ import xarray as xr
 from matplotlib.figure import Figure
 
 from pcml.evaluation.boon_metrics import neumann_flux
-from pcml.outputs.boon_figure_data import (load_predictions, method_colour, method_name, method_order,
-                                           step_errors)
+from pcml.outputs.boon_figure_data import load_predictions, step_errors
+from pcml.outputs.boon_methods import method_colour, method_name, method_order
 from pcml.outputs.figures import save_figure
 from pcml.outputs.style import plot_rc
 

@@ -22,7 +22,8 @@ from matplotlib.animation import FuncAnimation, PillowWriter
 from matplotlib.figure import Figure
 
 from pcml.data.netcdf import current_umask
-from pcml.outputs.boon_figure_data import load_predictions, method_name
+from pcml.outputs.boon_figure_data import load_predictions
+from pcml.outputs.boon_methods import method_name
 from pcml.outputs.figures import save_figure
 from pcml.outputs.style import plot_rc
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pcml.outputs.boon_figure_data import method_name, method_order
+from pcml.outputs.boon_methods import method_name, method_order
 
 __all__ = ["bc_types_caption", "hyperparameter_caption", "schematic_caption", "error_panels_caption",
            "sample_error_caption", "initial_condition_caption", "snapshots_caption", "error_steps_caption",

@@ -5,7 +5,6 @@
   :data:`LAYOUTS`, and the same grid in every file.
 - :func:`pick_pair`: the (BOON, FNO) pair of an experiment's methods (``boon_fno2d``, ``fno2d``, ...).
 - :func:`output_steps`: ``k`` evenly spaced output steps (0-based) including the first and the last.
-- :func:`method_name`, :func:`method_colour`: display name and colour of any BOON method key.
 - :func:`step_errors`: relative L2 per output step from the metrics files of one or several seeds.
 """
 
@@ -21,59 +20,18 @@ import xarray as xr
 
 from pcml.data.netcdf import read_netcdf
 from pcml.evaluation.seed_stats import read_metrics
+from pcml.outputs.boon_methods import method_kind, method_order
 
-__all__ = ["LAYOUTS", "load_predictions", "pick_pair", "output_steps", "method_name", "method_colour",
-           "method_order", "step_errors", "STEP_METRIC"]
+__all__ = ["LAYOUTS", "load_predictions", "pick_pair", "output_steps", "step_errors", "STEP_METRIC"]
 
 #: the layouts of u_pred / u_true in a predictions file (a, where present, has them without ``t``)
 LAYOUTS: tuple[tuple[str, ...], ...] = (("sample", "x"), ("sample", "x", "t"), ("sample", "x", "y", "t"))
 STEP_METRIC = re.compile(r"^rel_l2_step(\d+)$")
 
-_BASE_COLOURS = {"fno": "#228B22", "boon": "#8B0000", "boon_clean": "#1F4E9B", "pino": "#FF7F0E",
-                 "fno_bcin": "#9467BD", "boon_bcin": "#8C564B"}
-_OTHER = ("#1F77B4", "#E377C2", "#7F7F7F", "#BCBD22")
-_KIND_ORDER = ("fno", "boon", "boon_clean", "pino", "fno_bcin", "boon_bcin")
-
-
-def _kind(method: str) -> str | None:
-    """'fno', 'boon', 'boon_clean', 'pino', 'fno_bcin', 'boon_bcin' (dimension suffix dropped) or None."""
-    m = re.fullmatch(r"(pino_)?(boon_)?fno\dd(_clean|_bcin)?", method)
-    if m is None:
-        return None
-    if m.group(1):
-        return "pino"
-    return ("boon" if m.group(2) else "fno") + (m.group(3) or "")
-
-
-def method_name(method: str) -> str:
-    """Display name: fno2d -> 'FNO', boon_fno3d -> 'BOON-FNO', boon_fno1d_clean -> 'BOON-FNO (clean)',
-    pino_fno2d -> 'PINO', fno2d_bcin -> 'FNO (BC input)'; unknown keys as-is."""
-    kind = _kind(method)
-    if kind is None:
-        return method
-    if kind == "pino":
-        return "PINO"
-    base, _, suffix = kind.partition("_")
-    return {"fno": "FNO", "boon": "BOON-FNO"}[base] + {"": "", "clean": " (clean)", "bcin": " (BC input)"}[suffix]
-
-
-def method_colour(method: str, position: int = 0) -> str:
-    """The colour of a method kind (FNO green, BOON dark red, as in Fig. 1); others cycle by position."""
-    kind = _kind(method)
-    return _BASE_COLOURS[kind] if kind in _BASE_COLOURS else _OTHER[position % len(_OTHER)]
-
-
-def method_order(methods) -> list[str]:
-    """Distinct methods: FNO, BOON-FNO, clean, PINO, BC-input variants, then unknown keys sorted."""
-    unique = list(dict.fromkeys(methods))
-    known = sorted((m for m in unique if _kind(m) is not None), key=lambda m: (_KIND_ORDER.index(_kind(m)), m))
-    return known + sorted(m for m in unique if _kind(m) is None)
-
-
 def pick_pair(methods: Sequence[str]) -> tuple[str, str]:
     """(BOON, FNO) of ``methods``: the faithful ``boon_fnoNd`` and the plain ``fnoNd``; ValueError if absent."""
-    boon = [m for m in methods if _kind(m) == "boon"]
-    fno = [m for m in methods if _kind(m) == "fno"]
+    boon = [m for m in methods if method_kind(m) == "boon"]
+    fno = [m for m in methods if method_kind(m) == "fno"]
     if not boon or not fno:
         raise ValueError(f"methods {list(methods)} need one plain FNO (fno1d/fno2d/fno3d) and one BOON-FNO "
                          "(boon_fno1d/2d/3d) for a BOON-vs-FNO figure")

@@ -23,7 +23,8 @@ from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch
 
-from pcml.outputs.boon_figure_data import load_predictions, method_colour, method_name, output_steps, pick_pair
+from pcml.outputs.boon_figure_data import load_predictions, output_steps, pick_pair
+from pcml.outputs.boon_methods import method_colour, method_name
 from pcml.outputs.figures import save_figure
 from pcml.outputs.style import plot_rc
 

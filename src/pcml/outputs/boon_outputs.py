@@ -23,29 +23,17 @@ import xarray as xr
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from pcml.data.netcdf import read_netcdf
 from pcml.evaluation.boon_metrics import derivative_profile
 from pcml.evaluation.seed_stats import (SUMMARY_COLUMNS, improvement_factors, per_seed_means, read_metrics,
                                        summarise_over_seeds)
 from pcml.outputs.boon_figure_data import load_predictions
+from pcml.outputs.boon_methods import EXACT_COLOUR, method_colour, method_marker, method_name, method_order
 from pcml.outputs.figures import save_figure
 from pcml.outputs.style import plot_rc, tex_escape, write_text_atomic
 
 __all__ = ["make_operator_table", "summarise_metrics", "ranking_note", "format_mean_se", "format_factor", "wall_errors",
-           "boundary_derivative_figure", "plot_boundary_derivative"]
+           "boundary_derivative_figure", "plot_boundary_derivative", "latex_table"]
 
-#: method key -> (display name, colour), in table/figure order; other keys follow, shown as-is.
-BOON_METHODS: dict[str, tuple[str, str]] = {
-    f"{prefix}{dim}{suffix}": (name, colour)
-    for dim in ("1d", "2d", "3d")
-    for prefix, suffix, name, colour in (("fno", "", "FNO", "#228B22"), ("boon_fno", "", "BOON-FNO", "#8B0000"),
-                                         ("boon_fno", "_clean", "BOON-FNO (clean)", "#1F4E9B"),
-                                         ("pino_fno", "", "PINO-lite", "#FF7F0E"), ("fno", "_bcin", "FNO + BC input",
-                                                                                     "#9467BD"))
-}
-EXACT_COLOUR = "#000000"
-OTHER_COLOURS = ("#1F77B4", "#FF7F0E", "#9467BD", "#8C564B")
-MARKERS = {"fno1d": "s", "boon_fno1d": "o", "boon_fno1d_clean": "^"}
 WALL_NAMES = ("left", "right", "bottom", "top")
 METRIC_HEADERS: dict[str, str] = {
     "rel_l2": "rel. L2", "rel_l2_step1": "rel. L2 step 1", "rel_l2_near_boundary": "rel. L2 near walls",
@@ -70,20 +58,6 @@ MIN_WINDOW_NODES = 4  # on coarse grids the window widens to hold at least this 
 
 
 # ---------------------------------------------------------------------------------------------- table
-def _order(keys) -> list[str]:
-    """Distinct method keys: the known ones in BOON_METHODS order, then the others sorted."""
-    unique = set(keys)
-    return [k for k in BOON_METHODS if k in unique] + sorted(unique - set(BOON_METHODS))
-
-
-def _name(method: str) -> str:
-    return BOON_METHODS.get(method, (method, ""))[0]
-
-
-def _colour(method: str, position: int) -> str:
-    return BOON_METHODS[method][1] if method in BOON_METHODS else OTHER_COLOURS[position % len(OTHER_COLOURS)]
-
-
 def format_mean_se(mean: float, se: float) -> str:
     """Cell ``"2.0e-02 (1.1e-03)"``: both in scientific notation with 2 significant digits; SE "–" if NaN."""
     return f"{mean:.1e} ({MISSING if not np.isfinite(se) else format(se, '.1e')})"
@@ -123,11 +97,11 @@ def shown_metrics(metrics: list[str]) -> list[str]:
 def summarise_metrics(metrics: pd.DataFrame) -> pd.DataFrame:
     """:func:`pcml.evaluation.seed_stats.summarise_over_seeds` in table order.
 
-    Returns columns method, metric, mean, se, se_over, n_seeds, n_samples; methods in BOON_METHODS order
+    Returns columns method, metric, mean, se, se_over, n_seeds, n_samples; methods in method_order
     (unknown methods after, sorted), metrics in METRIC_HEADERS order (unknown metrics after, sorted).
     """
     summary = summarise_over_seeds(metrics)
-    method_rank = {m: i for i, m in enumerate(_order(summary["method"]))}
+    method_rank = {m: i for i, m in enumerate(method_order(summary["method"]))}
     metric_rank = {m: i for i, m in enumerate(_metric_order(summary["metric"]))}
     order = sorted(range(len(summary)), key=lambda i: (method_rank[summary["method"].iat[i]],
                                                         metric_rank[summary["metric"].iat[i]]))
@@ -148,18 +122,18 @@ def ranking_note(metrics: pd.DataFrame, baseline: str, metric: str = "rel_l2") -
         return ""
     label = METRIC_HEADERS.get(metric, metric)
     parts = []
-    for method in _order(set(means["method"]) - {baseline}):
+    for method in method_order(set(means["method"]) - {baseline}):
         mine = means[means["method"] == method].set_index("seed")["value"]
         below = int((mine < base.loc[mine.index]).sum())
         n = int(mine.size)
         if n == 1:
-            verdict = f"below {_name(baseline)}" if below else f"not below {_name(baseline)}"
+            verdict = f"below {method_name(baseline)}" if below else f"not below {method_name(baseline)}"
         elif below == 0:
-            verdict = f"not below {_name(baseline)} on any of the {n} seeds"
+            verdict = f"not below {method_name(baseline)} on any of the {n} seeds"
         else:
-            verdict = f"below {_name(baseline)} on {below} of {n} seeds"
-        parts.append(f"{_name(method)} {verdict}")
-    return f"Mean {label} per seed against {_name(baseline)}: " + "; ".join(parts) + "." if parts else ""
+            verdict = f"below {method_name(baseline)} on {below} of {n} seeds"
+        parts.append(f"{method_name(method)} {verdict}")
+    return f"Mean {label} per seed against {method_name(baseline)}: " + "; ".join(parts) + "." if parts else ""
 
 
 def _table_note(summary: pd.DataFrame, bc_type: str | None, factor: bool, ranking: str = "") -> str:
@@ -181,7 +155,7 @@ def _table_note(summary: pd.DataFrame, bc_type: str | None, factor: bool, rankin
     return " ".join(parts)
 
 
-def _latex_table(table: pd.DataFrame, caption: str, label: str, note: str = "") -> str:
+def latex_table(table: pd.DataFrame, caption: str, label: str, note: str = "") -> str:
     cols = list(table.columns)
     head = " & ".join(["Model", *[tex_escape(c) for c in cols]]) + r" \\"
     body = [" & ".join([tex_escape(str(idx)), *[tex_escape(str(v)) for v in row]]) + r" \\"
@@ -224,7 +198,7 @@ def make_operator_table(metrics_csv: str | Path, *, caption: str, out_csv: str |
         mine = summary[summary["method"] == m]
         row = [str(mine["n_seeds"].max()), str(mine["n_samples"].max()), *[cells.get((m, k), MISSING) for k in metrics]]
         rows.append(row + ([factor_cells.get(m, MISSING)] if factor_cells else []))
-    table = pd.DataFrame(rows, index=pd.Index([_name(m) for m in methods], name="Model"),
+    table = pd.DataFrame(rows, index=pd.Index([method_name(m) for m in methods], name="Model"),
                          columns=["seeds", "n", *[_header(k) for k in metrics]]
                          + ([FACTOR_HEADER] if factor_cells else []))
     note = _table_note(summary, bc_type, bool(factor_cells), ranking_note(frame, baseline))
@@ -234,7 +208,7 @@ def make_operator_table(metrics_csv: str | Path, *, caption: str, out_csv: str |
     long = pd.concat([summary, factor_rows[SUMMARY_COLUMNS]], ignore_index=True) if len(factors) else summary
     write_text_atomic(out_csv, long.to_csv(index=False))
     write_text_atomic(out_md, md)
-    write_text_atomic(out_tex, _latex_table(table, caption, f"tab:{Path(out_tex).stem}", note))
+    write_text_atomic(out_tex, latex_table(table, caption, f"tab:{Path(out_tex).stem}", note))
 
 
 # ------------------------------------------------------------------------------------- Fig. 1 insets
@@ -320,8 +294,8 @@ def boundary_derivative_figure(predictions: Mapping[str, str | Path], *, sample:
             lo, hi, mask = _window(x, side)
             for i, (method, ds) in enumerate(loaded.items()):
                 du = _derivatives(ds, sample, "u_pred")
-                ax.plot(x[mask], du[mask], color=_colour(method, i), marker=MARKERS.get(method, "D"),
-                        markersize=4, linewidth=1.3, label=_name(method))
+                ax.plot(x[mask], du[mask], color=method_colour(method, i), marker=method_marker(method),
+                        markersize=4, linewidth=1.3, label=method_name(method))
             ax.plot(x[mask], exact[mask], color=EXACT_COLOUR, marker=".", linewidth=1.1, label="Exact")
             wall_x = x[0] if side == "left" else x[-1]
             ax.plot([wall_x], [flux[side]], linestyle="none", marker="*", markersize=11, color=EXACT_COLOUR,
@@ -329,8 +303,8 @@ def boundary_derivative_figure(predictions: Mapping[str, str | Path], *, sample:
             ax.set_xlim(lo, hi)
             ax.set_xlabel("x")
             ax.set_ylabel("du/dx")
-            handles = [Line2D([], [], linestyle="none", marker=MARKERS.get(m, "D"), color=_colour(m, i),
-                              label=f"{_name(m)}: {e[side]:.3g}") for i, (m, e) in enumerate(errors.items())]
+            handles = [Line2D([], [], linestyle="none", marker=method_marker(m), color=method_colour(m, i),
+                              label=f"{method_name(m)}: {e[side]:.3g}") for i, (m, e) in enumerate(errors.items())]
             # an axes legend with loc="best" keeps the wall errors off the curves
             ax.legend(handles=handles, title="wall error |du/dx - prescribed|", loc="best", fontsize="small",
                       title_fontsize="small", framealpha=0.9)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pcml.outputs.boon_figure_data import method_name
+from pcml.outputs.boon_methods import method_name
 from pcml.outputs.style import tex_escape, write_text_atomic
 
 __all__ = ["BC_TYPES", "bc_types_table", "write_bc_types_table", "hyperparameter_table",

@@ -19,9 +19,8 @@ import pandas as pd
 
 from pcml.data.netcdf import read_netcdf
 from pcml.evaluation.seed_stats import improvement_factors, read_metrics
-from pcml.outputs.boon_outputs import (
-    MISSING, _latex_table, _name, format_factor, format_mean_se, summarise_metrics,
-)
+from pcml.outputs.boon_methods import method_name
+from pcml.outputs.boon_outputs import MISSING, format_factor, format_mean_se, latex_table, summarise_metrics
 from pcml.outputs.style import write_text_atomic
 
 __all__ = ["sweep_summary", "make_sweep_table", "setting_label", "sweep_columns", "BC_METRIC_PREFIX"]
@@ -108,10 +107,10 @@ def make_sweep_table(columns: Mapping[str, str | Path], *, caption: str, out_csv
                 continue
             walls = [stats[(label, method, m)].mean for m in bc if (label, method, m) in stats]
             cells.append(format_mean_se(rel.mean, rel.se) + (f" [BC {max(walls):.1e}]" if walls else ""))
-        rows[_name(method)] = cells
+        rows[method_name(method)] = cells
     for method in dict.fromkeys(factors["method"]) if len(factors) else []:
         mine = {r.column: format_factor(r.mean, r.se) for r in factors[factors["method"] == method].itertuples()}
-        rows[f"factor {_name(baseline)} / {_name(method)}"] = [
+        rows[f"factor {method_name(baseline)} / {method_name(method)}"] = [
             mine.get(label, MISSING) for label in labels]
     table = pd.DataFrame.from_dict(rows, orient="index", columns=labels)
     table.index.name = header
@@ -126,5 +125,5 @@ def make_sweep_table(columns: Mapping[str, str | Path], *, caption: str, out_csv
                                                n_samples=pd.NA)[LONG_COLUMNS]], ignore_index=True)
     write_text_atomic(out_csv, long.to_csv(index=False))
     write_text_atomic(out_md, md)
-    write_text_atomic(out_tex, _latex_table(table, caption, f"tab:{Path(out_tex).stem}", note))
+    write_text_atomic(out_tex, latex_table(table, caption, f"tab:{Path(out_tex).stem}", note))
     return table
