@@ -72,6 +72,9 @@ def test_multi_step_captions_follow_dimension_and_bc_type(bc_type, dim):
 def test_single_step_caption_says_nothing_of_steps():
     cap = operator_table_caption("heat_single", bc_type="neumann", methods=ALL, n_test=100, seeds=[0])
     assert "multi-step" not in cap and "step k" not in cap and "FNO2d" not in cap
-    assert "pivot_min_abs" not in cap  # the 1-D models record no pivot trace
+    assert "pivot_min_abs" in cap  # the 1-D BOON-FNO records its divisors too
+    periodic = operator_table_caption("burgers_periodic_single", bc_type="periodic", methods=["fno1d", "boon_fno1d"],
+                                      n_test=100, seeds=[0])
+    assert "pivot_min_abs" not in periodic  # no elimination
     with pytest.raises(ValueError, match="no periodic correction in 3d"):
         method_notes("periodic", ["boon_fno3d"])

@@ -229,3 +229,26 @@ def test_boon_bad_input_raises():
         model(torch.randn(2, 3, 16, dtype=DT), bc_for("dirichlet", 2))
     with pytest.raises(ValueError, match="n >= 5"):
         boon("neumann", True)(torch.randn(2, 4, dtype=DT), {"left": 0.0, "right": 1.0})
+
+
+@pytest.mark.parametrize("bc_type", ["dirichlet", "neumann", "periodic"])
+def test_boon_pivots_are_the_layer_probes_and_k_tilde_shrinks_like_n_cubed(bc_type):
+    from pcml.constraints.elimination import probe_kernel
+    torch.manual_seed(5)
+    model = boon(bc_type, faithful=True)
+    n = 64
+    pivots = model.pivots(n)
+    if bc_type == "periodic":
+        assert pivots.shape == (0, 2)
+        return
+    assert pivots.shape == ((4, 2) if bc_type == "dirichlet" else (4, 1)) and pivots.dtype == torch.float64
+    for layer, (conv, _) in enumerate(model.base.fourier_layers()):
+        p = probe_kernel(conv, torch.zeros(3, WIDTH, n, dtype=torch.float64), full_batch=False)
+        knn = p.knn.flatten()[0]
+        expected = [knn, p.k00.flatten()[0] - p.kn0.flatten()[0] * p.k0n.flatten()[0] / knn][:pivots.shape[1]]
+        torch.testing.assert_close(pivots[layer], torch.stack(expected), rtol=1e-12, atol=0)
+    assert model.clamped(torch.tensor([[5e-8, -2e-7]], dtype=torch.float64)).tolist() == [[True, False]]
+    if bc_type == "dirichlet":  # K00 ~ 1/n but K~00 ~ 1/n^3: nodes 0 and n-1 are neighbours of the periodic kernel
+        coarse, fine = model.pivots(256).abs(), model.pivots(512).abs()
+        assert torch.all((coarse[:, 0] / fine[:, 0] - 2).abs() < 0.05)
+        assert torch.all((coarse[:, 1] / fine[:, 1] - 8).abs() < 0.5)

@@ -52,6 +52,9 @@ def test_history_has_one_row_per_epoch_with_finite_errors(trained):
     assert {"train_rel_l2", "test_rel_l2"} <= set(history.columns)
     assert np.all(np.isfinite(history[["train_rel_l2", "test_rel_l2"]].to_numpy()))
     assert np.all(history["train_rel_l2"] > 0)
+    # the elimination's divisors per epoch (PivotTrace): Neumann BOON-FNO1d divides by KNN
+    assert np.all(history["pivot_min_abs"] > 0) and set(history["clamped_steps"]) <= {0, 1, 2}
+    assert "pivot_min_abs" not in pd.read_csv(root / "fno1d_history.csv").columns
 
 
 def test_predictions_hold_the_last_test_samples_and_boundary_data(trained, heat_file):

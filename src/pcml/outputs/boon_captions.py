@@ -74,7 +74,7 @@ _CLEAN_ND = ("abs() in the tolerance clamps, the correct right-boundary index an
              "{neumann}")
 _PIVOT_NOTE = ("the elimination divides by the probes KNN and K~00 = K00 - KN0 K0N / KNN, small numbers that move "
                "with the weights: where one nears zero (or the faithful 2-D clamp turns a negative one into 1e-4, P10) "
-               "the boundary inputs of that layer grow by up to 1e4; each BOON run's training history "
+               "the boundary inputs of that layer grow by up to 1/tol; each BOON run's training history "
                "(models/<method>_history.csv) records the smallest |divisor| of every epoch (pivot_min_abs) and the "
                "steps that hit the clamp (clamped_steps)")
 _PERIODIC_CLEAN = ("no BOON-FNO (clean) row: the periodic correction has no elimination and no interior mask, so "
@@ -129,7 +129,7 @@ def method_notes(bc_type: str, methods: Sequence[str]) -> str:
             parts.append(f"BOON-FNO (clean): the same correction with the paper's math (spec boon.md §3.6: "
                          f"{clean}), an ablation the paper does not have")
     boon = [m for m in methods if m.startswith("boon") and _dimension(m)]
-    if bc_type != "periodic" and any(_dimension(m) in ("2d", "3d") for m in boon):
+    if bc_type != "periodic" and boon:
         parts.append(_PIVOT_NOTE)
     if bc_type == "periodic" and boon and not any(m.endswith("_clean") for m in boon):
         parts.append(_PERIODIC_CLEAN)

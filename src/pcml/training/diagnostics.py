@@ -1,11 +1,11 @@
 """Per-step diagnostics of training that go into the history (see :class:`pcml.training.loop.StepStats`).
 
-:class:`PivotTrace`: the divisors of the BOON elimination (spec boon.md §3.2) of a BOON-FNO2d/3d at each
-optimiser step. The elimination divides by KNN and by the pivot K~00 = K00 - KN0 K0N / KNN of every
+:class:`PivotTrace`: the divisors of the BOON elimination (spec boon.md §3.2) of a BOON-FNO (1-D, 2-D or 3-D)
+at each optimiser step. The elimination divides by KNN and by the pivot K~00 = K00 - KN0 K0N / KNN of every
 spectral layer; both are small (about modes / (N width) at initialisation) and move with the weights. A
-value that crosses zero, or that the released 2-D clamp (K < 1e-4, no abs, P10) replaces by 1e-4, turns
-the elimination's 1/K into up to 1e4 and the boundary inputs of that layer into large numbers, with no
-gradient through the clamped constant (P22). The trace makes such a run visible in its history.
+value that crosses zero, or that the clamp replaces by tol (1e-7 with abs in 1-D; 1e-4 in 2-D/3-D, without abs in
+faithful 2-D, P10), turns the elimination's 1/K into up to 1/tol and the boundary inputs of that layer into large
+numbers, with no gradient through the clamped constant (P22). The trace makes such a run visible in its history.
 """
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ class PivotTrace(StepStats):
     """History columns ``pivot_min_abs`` (the smallest |KNN| or |K~00| over the epoch's steps and the model's
     layers, float) and ``clamped_steps`` (how many of the epoch's steps had an entry that the clamp replaces).
 
-    ``n_x``: the number of x nodes of the model's latent (the data grid: BOON-FNO2d/3d do not pad x).
-    The model must provide ``pivots(n_x) -> (layers, 2)`` and ``clamped(pivots) -> bool mask``.
+    ``n_x``: the number of x nodes of the model's latent (the data grid: BOON-FNOs do not pad x).
+    The model must provide ``pivots(n_x) -> (layers, k)`` and ``clamped(pivots) -> bool mask``.
     """
 
     def __init__(self, n_x: int) -> None:
@@ -39,8 +39,8 @@ class PivotTrace(StepStats):
 
 
 def pivot_trace_for(model: torch.nn.Module, n_x: int) -> PivotTrace | None:
-    """A :class:`PivotTrace` for a model that eliminates (a BOON-FNO2d/3d with Dirichlet or Neumann BCs),
-    else None (plain FNOs, periodic BOON, the 1-D BOON-FNO)."""
+    """A :class:`PivotTrace` for a model that eliminates (a BOON-FNO with Dirichlet or Neumann BCs), else None
+    (plain FNOs, PINO-lite, periodic BOON)."""
     if not hasattr(model, "pivots") or getattr(model, "bc_type", "periodic") == "periodic":
         return None
     return PivotTrace(n_x)
