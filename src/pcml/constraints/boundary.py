@@ -42,7 +42,7 @@ import torch
 from pcml.constraints.boundary_kernels import (
     KernelProbes, boundary_kernel, replace_ends, set_ends,
 )
-from pcml.constraints.elimination import TOL_1D, boundary_update, eliminate, probe_kernel
+from pcml.constraints.elimination import TOL_1D, boundary_update, divisors, eliminate, is_clamped, probe_kernel
 
 __all__ = [
     "BC_TYPES", "TOL_1D", "KernelProbes", "BoundaryCorrection", "DirichletCorrection",
@@ -254,6 +254,24 @@ class BoundaryCorrection:
 
     def _reference_probes(self, x: torch.Tensor) -> KernelProbes:
         return probe_kernel(self.layer, x, full_batch=self.faithful)
+
+    def divisors(self, x: torch.Tensor) -> torch.Tensor:
+        """What this correction's elimination divides by, from the layer's current weights and before the
+        clamp (:func:`pcml.constraints.elimination.divisors`), at the resolution, channels, dtype and device
+        of x (batch, C, n; its values do not matter). Returns float64: (KNN, K~00) with a left elimination
+        (Dirichlet), (KNN,) with the right one alone (Neumann), () without elimination (periodic, or a layer
+        that does not couple nodes).
+        """
+        if not (self.left_elimination or self.right_elimination) or not self.kernel.couples_nodes:
+            return torch.zeros(0, dtype=torch.float64)
+        with torch.no_grad():
+            knn, k_tilde = (d.flatten()[0] for d in divisors(self._reference_probes(x), self.tol))
+        return torch.stack((knn, k_tilde) if self.left_elimination else (knn,)).double()
+
+    def clamped(self, values: torch.Tensor) -> torch.Tensor:
+        """Boolean mask of the ``values`` (e.g. :meth:`divisors`) that this correction's clamp (|K| < tol)
+        replaces by tol."""
+        return is_clamped(values, self.tol)
 
     def overwrite(self, t: torch.Tensor, bc: Mapping | None, scale: float = 1.0) -> torch.Tensor:
         """T1 on t (batch, C, n) with the BC data times ``scale``; returns a new tensor."""

@@ -26,7 +26,6 @@ from torch import nn
 from pcml.constraints.boundary import (
     BC_TYPES, TOL_1D, BoundaryCorrection, corrected_sum, enforce_boundary, make_correction, min_points,
 )
-from pcml.constraints.elimination import divisors, is_clamped, probe_kernel
 from pcml.models.fno import (
     FNO1d, N_FOURIER_LAYERS, PROJECTION_WIDTH, check_input_1d, unit_grid,
 )
@@ -137,26 +136,20 @@ class BOONFNO1d(nn.Module):
 
         Returns float64: (4, 2) for Dirichlet, per Fourier layer KNN and the pivot K~00 = K00 - KN0 K0N / KNN
         (spec §3.2); (4, 1) for Neumann, KNN only (its elimination is the right one alone); (0, 2) when
-        periodic (no elimination). ``n_x`` is the number of grid nodes (FNO1d does not pad). The probes are
-        those of the layer calls (:func:`pcml.constraints.elimination.probe_kernel`); the pointwise paths do
-        not divide (they do not couple nodes). K~00 is a difference of nearly equal numbers (the spectral
+        periodic (no elimination). ``n_x`` is the number of grid nodes (FNO1d does not pad). Each spectral
+        layer's correction gives its own (:meth:`BoundaryCorrection.divisors`); the pointwise paths do not
+        divide (they do not couple nodes). K~00 is a difference of nearly equal numbers (the spectral
         kernel is periodic, so nodes 0 and n-1 are neighbours): it shrinks like 1/n^3 as the grid is refined.
         """
         if self.bc_type == "periodic":
             return torch.zeros(0, 2, dtype=torch.float64)
-        dtype = self.fc0.weight.dtype
-        rows = []
-        with torch.no_grad():
-            for corr_conv, _ in self._corrections:
-                x = torch.zeros(1, self.width, int(n_x), dtype=dtype, device=self.fc0.weight.device)
-                probes = probe_kernel(corr_conv.layer, x, full_batch=self.faithful)
-                knn, k_tilde = (d.flatten()[0] for d in divisors(probes, corr_conv.tol))
-                rows.append(torch.stack((knn, k_tilde)) if self.bc_type == "dirichlet" else knn[None])
-        return torch.stack(rows).double()
+        w = self.fc0.weight
+        latent = torch.zeros(1, self.width, int(n_x), dtype=w.dtype, device=w.device)
+        return torch.stack([corr_conv.divisors(latent) for corr_conv, _ in self._corrections])
 
     def clamped(self, pivots: torch.Tensor) -> torch.Tensor:
         """Boolean mask of the entries of :meth:`pivots` that the 1-D clamp (|K| < tol) replaces by tol."""
-        return is_clamped(pivots, self._corrections[0][0].tol)
+        return self._corrections[0][0].clamped(pivots)
 
     def forward(self, a: torch.Tensor, bc: Mapping | None = None) -> torch.Tensor:
         """Map a (batch, n) (or (batch, n, 1)) with BC data ``bc`` to u (batch, n).
