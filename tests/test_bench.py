@@ -44,6 +44,10 @@ def test_table_rows_columns_and_finite_positive_numbers(table):
         assert np.all(np.isfinite(table[column])) and np.all(table[column] >= 0), column
     params = dict(zip(table["variant"], table["n_params"]))
     assert params["H = 4"] < params["H = 8"]
+    for column in ("train_gflop", "train_matmul_floor_s"):
+        assert np.all(np.isfinite(table[column])) and np.all(table[column] > 0), column
+    flops = dict(zip(table["variant"], table["train_gflop"]))
+    assert flops["H = 4"] < flops["H = 8"]
 
 
 def test_writers_round_trip_and_figure(table, tmp_path):
@@ -72,6 +76,8 @@ def test_registry_plugs_in_a_new_family_and_rejects_unknown_ones(monkeypatch):
 
     out = run_benchmark({"toy": {"width": 2}}, repeats=1, warmup=0, memory=False)
     assert list(out["model"]) == ["toy"] and out["train_s"].iloc[0] > 0 and math.isnan(out["train_peak_mib"].iloc[0])
+    # Linear(2 -> 1) on 3 rows: addmm forward, mm for the weight's gradient (x needs none): 2 x 2 x 3 x 2 x 1
+    assert out["train_gflop"].iloc[0] * 1e9 == 2 * 2 * 3 * 2 * 1
     with pytest.raises(ValueError, match="unknown families"):
         build_cases({"fno9d": {}})
 

@@ -2,8 +2,9 @@
 
 One row per case: real parameter count, seconds per training step (forward + backward + Adam
 step) and per inference batch (forward, no gradients), each with the baseline it was alternated
-with and the paired ratio (see :mod:`pcml.bench.measure`), and the peak memory growth of one
-training step and one inference batch. Times are medians over ``repeats``; the conditions
+with and the paired ratio (see :mod:`pcml.bench.measure`), the peak memory growth of one
+training step and one inference batch, and the training step's matrix-product FLOPs and floor
+(the seconds its matrix products take alone, :mod:`pcml.bench.roofline`). Times are medians over ``repeats``; the conditions
 (threads, repeats, torch version, cores, load average) go into the caption.
 """
 from __future__ import annotations
@@ -22,6 +23,7 @@ import torch
 
 from pcml.bench.cases import build_cases
 from pcml.bench.measure import peak_rss_mb, summarise, time_alternating
+from pcml.bench.roofline import count_flops, matmul_floor_s
 from pcml.data.netcdf import write_csv
 from pcml.outputs.style import write_text_atomic
 
@@ -32,7 +34,13 @@ log = logging.getLogger(__name__)
 
 COLUMNS = ["model", "variant", "baseline", "n_params",
            "train_s", "train_s_baseline", "train_ratio", "infer_s", "infer_s_baseline", "infer_ratio",
-           "train_peak_mib", "infer_peak_mib", "sizes"]
+           "train_peak_mib", "infer_peak_mib", "train_gflop", "train_matmul_floor_s", "sizes"]
+
+
+FLOOR_NOTE = ("GFLOP / step: the training step's matrix products and convolutions (torch's flop counter; "
+              "elementwise ops and FFTs count zero). Matmul floor: the seconds those matrix products take "
+              "alone, replayed on fresh contiguous operands of the same shapes; step / floor is the largest "
+              "speed-up available without changing them.")
 
 
 def run_benchmark(families: Mapping[str, Mapping[str, Any]], *, repeats: int = 15, warmup: int = 2,
@@ -63,6 +71,8 @@ def run_benchmark(families: Mapping[str, Mapping[str, Any]], *, repeats: int = 1
                     "infer_s": infer[0], "infer_s_baseline": infer[1], "infer_ratio": infer[2],
                     "train_peak_mib": peak_rss_mb(case.train_step) if memory else math.nan,
                     "infer_peak_mib": peak_rss_mb(case.infer) if memory else math.nan,
+                    "train_gflop": count_flops(case.train_step) / 1e9,
+                    "train_matmul_floor_s": matmul_floor_s(case.train_step, n_rep, n_warm),
                     "sizes": case.sizes,
                 })
     finally:
@@ -87,6 +97,8 @@ def _fmt(value: float, kind: str) -> str:
         return f"{value * 1e3:.3g} ms" if value < 1 else f"{value:.3g} s"
     if kind == "ratio":
         return f"{value:.2f}×"
+    if kind == "gflop":
+        return f"{value:.3g}"
     if kind == "mib":
         return f"{value:.0f} MiB" if value >= 10 else f"{value:.2g} MiB"
     return f"{int(value):,}"
@@ -96,15 +108,18 @@ def write_cost_table(table: pd.DataFrame, out_csv: str | Path, out_md: str | Pat
     """The cost table as CSV (raw numbers, seconds and MiB) and Markdown (formatted, with ``caption``)."""
     write_csv(table, out_csv)
     header = ["model", "variant", "params", "train step", "vs baseline", "inference batch",
-              "vs baseline", "peak mem. train", "peak mem. inference", "baseline"]
+              "vs baseline", "peak mem. train", "peak mem. inference", "GFLOP / step", "matmul floor",
+              "step / floor", "baseline"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for r in table.itertuples():
         cells = [r.model, r.variant or "", _fmt(r.n_params, "int"), _fmt(r.train_s, "s"),
                  _fmt(r.train_ratio, "ratio"), _fmt(r.infer_s, "s"), _fmt(r.infer_ratio, "ratio"),
-                 _fmt(r.train_peak_mib, "mib"), _fmt(r.infer_peak_mib, "mib"), r.baseline or ""]
+                 _fmt(r.train_peak_mib, "mib"), _fmt(r.infer_peak_mib, "mib"), _fmt(r.train_gflop, "gflop"),
+                 _fmt(r.train_matmul_floor_s, "s"), _fmt(r.train_s / r.train_matmul_floor_s, "ratio"),
+                 r.baseline or ""]
         lines.append("| " + " | ".join(str(c) for c in cells) + " |")
     sizes = "; ".join(f"{m}: {s}" for m, s in dict(zip(table["model"], table["sizes"])).items())
-    text = "\n".join(lines) + f"\n\n{caption}\n\nSizes: {sizes}.\n"
+    text = "\n".join(lines) + f"\n\n{caption} {FLOOR_NOTE}\n\nSizes: {sizes}.\n"
     write_text_atomic(out_md, text)
 
 
