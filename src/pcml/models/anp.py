@@ -18,6 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from pcml.models.affine_input import AffineInput
 from pcml.models.attention import Attention, xavier_linear
 
 
@@ -33,7 +34,7 @@ class LatentEncoder(nn.Module):
         self.logvar = xavier_linear(num_hidden, num_hidden)
 
     def forward(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        h = self.embed(torch.cat([x, y], dim=-1))
+        h = AffineInput(torch.cat([x, y], dim=-1), self.embed)  # the first layer folds the embedding in
         for layer in self.self_attn:
             h = layer(h, h, h)
         h = torch.relu(self.hidden(h.mean(dim=-2)))
@@ -58,14 +59,15 @@ class DeterministicEncoder(nn.Module):
 
     def encode(self, x_c: torch.Tensor, y_c: torch.Tensor) -> torch.Tensor:
         """The context's values after self-attention: (..., Nc, H)."""
-        e = self.embed(torch.cat([x_c, y_c], dim=-1))
+        e = AffineInput(torch.cat([x_c, y_c], dim=-1), self.embed)  # folded into the first layer
         for layer in self.self_attn:
             e = layer(e, e, e)
         return e
 
     def attend(self, x_c: torch.Tensor, values: torch.Tensor, x_t: torch.Tensor) -> torch.Tensor:
         """r of each target: cross-attention from proj(x_t) to keys proj(x_c) and ``values``."""
-        keys, query = self.key_proj(x_c), self.query_proj(x_t)
+        # keys enter every layer, the query the first one, only through products: both stay folded
+        keys, query = AffineInput(x_c, self.key_proj), AffineInput(x_t, self.query_proj)
         for layer in self.cross_attn:
             query = layer(keys, values, query)
         return query
@@ -79,7 +81,8 @@ class Decoder(nn.Module):
 
     The first layer is applied as W_r r + W_z z + W_p proj(x_t) + b (the column blocks of its
     weight), the same function as on the concatenation, so that z enters once per draw rather
-    than once per target, and r or proj(x_t) once when they are shared by all draws.
+    than once per target, and r or proj(x_t) once when they are shared by all draws; W_p proj(x_t)
+    is folded into one product with x_t (``pcml.models.affine_input``).
     """
 
     def __init__(self, num_hidden: int, dim_x: int) -> None:
@@ -94,7 +97,7 @@ class Decoder(nn.Module):
         n = r.shape[-1]
         w, bias = self.hidden[0].weight, self.hidden[0].bias
         h = (F.linear(r, w[:, :n]) + F.linear(z, w[:, n:2 * n]).unsqueeze(-2)
-             + F.linear(self.target_proj(x_t), w[:, 2 * n:], bias))
+             + AffineInput(x_t, self.target_proj).project(w[:, 2 * n:], bias))
         h = torch.relu(h)
         for layer in self.hidden[1:]:
             h = torch.relu(layer(h))

@@ -8,6 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from pcml.models.affine_input import AffineInput, materialise, project
 from pcml.models.dropout import SeededDropout
 
 
@@ -48,8 +49,13 @@ class Attention(nn.Module):
         """(..., N, H) -> (..., heads, N, d): head ``i`` holds hidden units i*d .. (i+1)*d - 1."""
         return h.unflatten(-1, (self.num_heads, self.head_dim)).transpose(-2, -3)
 
-    def forward(self, key: torch.Tensor, value: torch.Tensor, query: torch.Tensor) -> torch.Tensor:
+    def forward(self, key: torch.Tensor | AffineInput, value: torch.Tensor | AffineInput,
+                query: torch.Tensor | AffineInput) -> torch.Tensor:
         """Attend from ``query`` (..., Nq, H) to ``key``/``value`` (..., Nk, H): returns (..., Nq, H).
+
+        Any of the three may be an ``AffineInput`` (a linear layer of a narrow input, e.g. embedded
+        points): its products with the projection weights are then folded (see
+        ``pcml.models.affine_input``), the same function with fewer multiply-adds.
 
         The leading dims broadcast: a tensor that is the same for every latent draw may come with
         a draw axis of size 1 (e.g. (1, B, N, H) against (S, B, N, H)); the work on it is then done
@@ -58,8 +64,8 @@ class Attention(nn.Module):
         """
         # softmax(q k^T / sqrt(d)): the scale is applied to q (Nq x d) rather than to the Nq x Nk
         # scores (one pass fewer over the largest tensor, forward and backward).
-        q = self._split(self.query(query)) * (1.0 / math.sqrt(self.head_dim))
-        k, v = self._split(self.key(key)), self._split(self.value(value))
+        q = self._split(project(query, self.query.weight)) * (1.0 / math.sqrt(self.head_dim))
+        k, v = self._split(project(key, self.key.weight)), self._split(project(value, self.value.weight))
         weights = torch.softmax(q @ k.transpose(-1, -2), dim=-1)          # (..., heads, Nq, Nk)
         lead = torch.broadcast_shapes(query.shape[:-2], key.shape[:-2], value.shape[:-2])
         if self.attn_dropout.active():
@@ -67,5 +73,5 @@ class Attention(nn.Module):
         attended = (weights @ v).transpose(-2, -3).flatten(-2)             # (..., Nq, H)
         # out(cat[query, attended]) as two products, so a query shared by all draws is projected once.
         n = query.shape[-1]
-        out = F.linear(query, self.out.weight[:, :n], self.out.bias) + F.linear(attended, self.out.weight[:, n:])
-        return self.norm(self.out_dropout(out) + query)
+        out = project(query, self.out.weight[:, :n], self.out.bias) + F.linear(attended, self.out.weight[:, n:])
+        return self.norm(self.out_dropout(out) + materialise(query))
