@@ -1,5 +1,7 @@
 # pcml: one workflow that regenerates the tables and figures of ProbConserv (ICML 2023) and
 # BOON (ICLR 2023). `snakemake --cores all` runs the paper profile; see README.md.
+import sys
+
 from snakemake.utils import min_version
 
 from pcml.config import ConfigError, validate_schema
@@ -30,6 +32,16 @@ include: "workflow/rules/boon_sweeps.smk"
 include: "workflow/rules/scorecard.smk"
 include: "workflow/rules/manifest.smk"
 include: "workflow/rules/benchmark.smk"
+
+
+onstart:
+    # Snakemake's default job-rate limit makes its scheduler wake up ever more often as jobs finish
+    # (pcml.scheduling); a local run does not need it.
+    from pcml.scheduling import drop_default_rate_limit
+
+    if drop_default_rate_limit(workflow):
+        print("pcml: Snakemake's default job-rate limit is off for this local run (see pcml.scheduling)",
+              file=sys.stderr)
 
 
 rule all:
