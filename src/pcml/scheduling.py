@@ -6,8 +6,9 @@ and a pass that is woken also re-arms one. Each job that finishes while others w
 starts one more chain of wake-ups, one per second, for the rest of the run: after k such completions the
 loop runs about k times a second. Each pass re-reads the parameters and resources of every ready job
 and the sizes of their input files, so the scheduler's own CPU grows with the number of finished jobs.
-In the quick profile's 757-job run on 2 cores it was measured at 13 % of a core after 35 minutes and
-44 % after 70 minutes, with 180 live timer threads, taken from the two job slots.
+In the quick profile's 757-job run on 2 cores it averaged 13 % of a core over the first 35 minutes and
+ran at 40-44 % of a core after an hour, with 160-185 live timer threads, taken from the two job slots;
+with the limiter off it used 1.5 % over 44 minutes, with 7 threads.
 
 A local run needs no rate limit: a finishing job wakes the scheduler anyway. ``drop_default_rate_limit``
 switches the limiter off for a local run whose limit is Snakemake's default (a limit given on the command
