@@ -18,13 +18,14 @@ measurements of one call of a step function:
 from __future__ import annotations
 
 import statistics
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.flop_counter import FlopCounterMode
+
+from pcml.bench.measure import time_alternating
 
 __all__ = ["MatmulCall", "count_flops", "record_matmuls", "replay_s", "matmul_floor_s"]
 
@@ -75,9 +76,8 @@ def record_matmuls(step: Callable[[], None]) -> list[MatmulCall]:
 
 
 def replay_s(calls: list[MatmulCall], repeats: int, warmup: int = 1, seed: int = 0) -> float:
-    """Median seconds of one replay of ``calls`` on fresh contiguous operands (made once, untimed)."""
-    if repeats < 1:
-        raise ValueError(f"replay_s: repeats must be >= 1, got {repeats}")
+    """Median seconds of one replay of ``calls`` on fresh contiguous operands (made once, untimed),
+    timed like every benchmark case (:func:`pcml.bench.measure.time_alternating`)."""
     g = torch.Generator().manual_seed(seed)
     work = [(c.op, c.operands(g)) for c in calls]
 
@@ -85,14 +85,7 @@ def replay_s(calls: list[MatmulCall], repeats: int, warmup: int = 1, seed: int =
         for op, operands in work:
             op(*operands)
 
-    for _ in range(warmup):
-        replay()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        replay()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+    return statistics.median(time_alternating(replay, None, repeats, warmup)[0])
 
 
 def matmul_floor_s(step: Callable[[], None], repeats: int, warmup: int = 1) -> float:
