@@ -8,8 +8,9 @@ y and t), and :class:`pcml.models.spectral_nd.SpectralConvNd` is linear, so here
 forward and one inverse FFT of the full grid:
 
 * X = rfftn(x) over (x, [y,] t), kept on the retained modes: Xc (batch, C_in, 2 m_x, [2 m_y,] m_t)
-  (x-frequencies in the order 0..m_x-1, N-m_x..N-1; the same for y), computed axis by axis with
-  the truncation after each 1-D transform (and the inverse likewise); Yc = W . Xc;
+  (x-frequencies in the order 0..m_x-1, N-m_x..N-1; the same for y), computed with the retained
+  rows of the DFT matrices as the layer itself does (:mod:`pcml.fourier`; the inverse likewise);
+  Yc = W . Xc;
 * L(x) on the x-walls: (1/N) sum_kx Yc[kx] e^{2 pi i kx j / N} for j = 0, N-1 (node N-1 is node -1
   of the periodic grid; one contraction of Xc with W over (channel, kx)), then the inverse
   transform over ([y,] t) of a wall-sized array;
@@ -21,13 +22,13 @@ forward and one inverse FFT of the full grid:
 * an input E d supported on the x-walls (d0 at node 0, dN at node N-1, each (batch, C, [n_y,] n_t))
   has the spectrum D0 + e^{2 pi i kx / N} DN with D = FFT over ([y,] t) of d (wall-sized), so the
   right step's (L x')_{N-1} = (L x)_{N-1} + response at node N-1 to d0, and
-  L(x'') = irfftn(Yc + W . spectrum(E d)) placed on the full grid: the one inverse FFT.
+  L(x'') = irfftn(Yc + W . spectrum(E d)) placed on the full grid: the one inverse transform.
 
 The elimination formulas are those of :func:`pcml.constraints.elimination.eliminate` (same
 clamps, P10 signed clamp, P13 right step from the first node, constant clamped probes P22).
-Exactness assumption shared with the layer: irfftn is the complex inverse over the leading axes
-followed by the real inverse over t (torch's CPU and CUDA backends), so the wall values computed
-here are those of the layer's output even where W breaks the Hermitian symmetry of the kt = 0 plane.
+Shared with the layer: the inverse is the complex inverse over the leading axes followed by the real
+inverse over t (as torch's irfftn), so the wall values computed here are those of the layer's output
+even where W breaks the Hermitian symmetry of the kt = 0 plane.
 """
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ import torch
 
 from pcml.constraints.boundary_kernels import KernelProbes
 from pcml.constraints.elimination import clamp_probe, divisors
+from pcml.fourier import truncated_irfftn, truncated_rfftn
 
 __all__ = ["SpectralWallKernel", "eliminated_output", "is_spectral_nd"]
 
@@ -49,11 +51,6 @@ def is_spectral_nd(layer: object, dims: int | None = None) -> bool:
     ok = (isinstance(modes, tuple) and len(modes) in (2, 3) and callable(getattr(layer, "complex_weights", None))
           and callable(getattr(layer, "check_grid", None)) and hasattr(layer, "in_channels"))
     return ok and (dims is None or len(modes) == dims)
-
-
-def _split_modes(t: torch.Tensor, axis: int, m: int, n: int) -> torch.Tensor:
-    """Retained frequencies of ``axis`` (size n): indices 0..m-1 then n-m..n-1, concatenated (2m)."""
-    return torch.cat((t.narrow(axis, 0, m), t.narrow(axis, n - m, m)), dim=axis)
 
 
 class SpectralWallKernel:
@@ -74,20 +71,7 @@ class SpectralWallKernel:
     # ---------------------------------------------------------------- spectra
     def weights(self, dtype: torch.dtype) -> torch.Tensor:
         """The weight blocks as one complex tensor (C_in, C_out, 2 m_x, [2 m_y,] m_t)."""
-        w = [b.to(dtype) for b in self.layer.complex_weights()]
-        if self.dims == 2:
-            return torch.cat(w, dim=2)
-        return torch.cat((torch.cat(w[0:2], dim=2), torch.cat(w[2:4], dim=2)), dim=3)
-
-    def compact(self, spec: torch.Tensor, grid: tuple[int, ...], first: int) -> torch.Tensor:
-        """Retained modes of a spectrum over the last len(grid) axes (``first`` = the first of them,
-        t last as rfft): (..., *grid[:-1], grid[-1]//2+1) -> (..., 2 m per both-signs axis, m_t).
-        The grid is the layer's (x, [y,] t) or a wall's ([y,] t); the mode counts are its tail."""
-        modes = self.layer.modes[-len(grid):]
-        spec = spec.narrow(-1, 0, modes[-1])
-        for j, (m, n) in enumerate(zip(modes[:-1], grid[:-1])):
-            spec = _split_modes(spec, first + j, m, n)
-        return spec
+        return self.layer.combined_weights(dtype)
 
     def phases(self, n: int, like: torch.Tensor) -> torch.Tensor:
         """e^{-2 pi i kx / n} over the retained x-frequencies (2 m_x,): node N-1 read from a spectrum,
@@ -114,37 +98,22 @@ class SpectralWallKernel:
 
     def wall_inverse(self, v: torch.Tensor, grid_wall: tuple[int, ...]) -> torch.Tensor:
         """Inverse transform over ([y,] t) of wall spectra v (..., [2 m_y,] m_t) -> (..., [n_y,] n_t)."""
-        return self.inverse(v, grid_wall)
+        return truncated_irfftn(v, grid_wall)
 
     def wall_spectrum(self, d: torch.Tensor) -> torch.Tensor:
         """Retained ([y,] t) spectrum of wall data d (batch, C, [n_y,] n_t) -> (batch, C, [2 m_y,] m_t)."""
-        spec = torch.fft.rfftn(d, dim=tuple(range(2, d.ndim)))
-        return self.compact(spec, tuple(d.shape[2:]), 2)
+        return truncated_rfftn(d, self.layer.modes[1:])
 
     def modes_of(self, x: torch.Tensor) -> torch.Tensor:
-        """Retained spectrum Xc (batch, C, 2 m_x, [2 m_y,] m_t) of a latent x, truncating after each
-        1-D transform (rfft over t, then FFT over y, then over x): the numbers of rfftn(x) there, up
-        to rounding, for less work than the full transform."""
-        modes, grid = self.layer.modes, tuple(x.shape[2:])
-        spec = torch.fft.rfft(x, dim=-1).narrow(-1, 0, modes[-1])
-        for axis in range(x.ndim - 2, 1, -1):  # y (3-D), then x
-            j = axis - 2
-            spec = _split_modes(torch.fft.fft(spec, dim=axis), axis, modes[j], grid[j])
-        return spec
+        """Retained spectrum Xc (batch, C, 2 m_x, [2 m_y,] m_t) of a latent x: the numbers of rfftn(x)
+        there, up to rounding (:func:`pcml.fourier.truncated_rfftn`, as the layer computes them)."""
+        return truncated_rfftn(x, self.layer.modes)
 
     def inverse(self, spec: torch.Tensor, grid: tuple[int, ...]) -> torch.Tensor:
-        """Inverse of :meth:`compact` / :meth:`modes_of` with zeros on the other modes: irfftn of the
-        full spectrum over the last len(grid) axes (the complex inverse over the both-signs axes
-        in order, then the real inverse over t, which pads t itself), -> (..., *grid)."""
-        modes = self.layer.modes[-len(grid):]
-        first = spec.ndim - len(grid)
-        for j, (m, n) in enumerate(zip(modes[:-1], grid[:-1])):
-            axis = first + j
-            if 2 * m < n:
-                pad = spec.new_zeros(spec.shape[:axis] + (n - 2 * m,) + spec.shape[axis + 1:])
-                spec = torch.cat((spec.narrow(axis, 0, m), pad, spec.narrow(axis, m, m)), dim=axis)
-            spec = torch.fft.ifft(spec, dim=axis)
-        return torch.fft.irfft(spec, n=grid[-1], dim=-1)
+        """Inverse of :meth:`modes_of` with zeros on the other modes: irfftn of the full spectrum
+        over the last len(grid) axes (the complex inverse over the both-signs axes, then the real
+        inverse over t; :func:`pcml.fourier.truncated_irfftn`, as the layer) -> (..., *grid)."""
+        return truncated_irfftn(spec, grid)
 
     # ---------------------------------------------------------------- probes
     def probes(self, n: int, w: torch.Tensor) -> KernelProbes:

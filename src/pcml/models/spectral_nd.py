@@ -10,12 +10,15 @@ back to the same grid. Along every axis but the last both the lowest ``m`` non-n
 
 Mode limits (spec P21): ``m <= n // 2`` along the axes with both signs (so the two blocks do not
 overlap) and ``m <= n // 2 + 1`` along the real-FFT axis; a grid too small raises ValueError.
-The layer is linear and bias-free and acts on each batch item separately.
+The layer is linear and bias-free and acts on each batch item separately. It is computed on the
+retained modes only, with small DFT matrices instead of full FFTs (:mod:`pcml.fourier`).
 """
 from __future__ import annotations
 
 import torch
 from torch import nn
+
+from pcml.fourier import truncated_irfftn, truncated_rfftn
 
 __all__ = ["SpectralConvNd", "SpectralConv2d", "SpectralConv3d", "mode_limits"]
 
@@ -64,25 +67,32 @@ class SpectralConvNd(nn.Module):
                 raise ValueError(f"{type(self).__name__}: modes={m} on axis {axis} exceeds {rule}={limit} "
                                  f"for a grid of n={n} points (grid {tuple(grid)})")
 
+    def combined_weights(self, dtype: torch.dtype | None = None) -> torch.Tensor:
+        """The blocks as one complex tensor (in, out, 2 m_x, [2 m_y,] m_t), frequencies laid out as
+        :func:`pcml.fourier.truncated_rfftn` returns them (low then high along x and y)."""
+        w = self.complex_weights()
+        if dtype is not None:
+            w = [b.to(dtype) for b in w]
+        if len(self.modes) == 2:
+            return torch.cat(w, dim=2)
+        return torch.cat((torch.cat(w[0:2], dim=2), torch.cat(w[2:4], dim=2)), dim=3)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Apply K to x (batch, in_channels, *grid); returns (batch, out_channels, *grid)."""
+        """Apply K to x (batch, in_channels, *grid); returns (batch, out_channels, *grid).
+
+        Computed on the retained modes only (:func:`pcml.fourier.truncated_rfftn` and
+        :func:`pcml.fourier.truncated_irfftn`, products with small DFT matrices): the same map as
+        ``irfftn(W . rfftn(x) on the kept blocks, zero elsewhere)``, equal to it up to rounding.
+        """
         d = len(self.modes)
         if x.ndim != d + 2 or x.shape[1] != self.in_channels:
             raise ValueError(f"{type(self).__name__}: expected input (batch, {self.in_channels}, "
                              f"{d} grid axes), got shape {tuple(x.shape)}")
         grid = tuple(x.shape[2:])
         self.check_grid(grid)
-        axes = tuple(range(-d, 0))
-        x_ft = torch.fft.rfftn(x, dim=axes)
-        out_ft = x_ft.new_zeros((x.shape[0], self.out_channels) + grid[:-1] + (grid[-1] // 2 + 1,))
-        # Block k: bit j of k selects the high (negative-frequency) end of axis j.
-        for k, w in enumerate(self.complex_weights()):
-            index = (slice(None), slice(None))
-            for j, (m, n) in enumerate(zip(self.modes[:-1], grid[:-1])):
-                index += (slice(n - m, n) if (k >> j) & 1 else slice(0, m),)
-            index += (slice(0, self.modes[-1]),)
-            out_ft[index] = torch.einsum("bi...,io...->bo...", x_ft[index], w.to(x_ft.dtype))
-        return torch.fft.irfftn(out_ft, s=grid, dim=axes)
+        x_ft = truncated_rfftn(x, self.modes)
+        out_ft = torch.einsum("bi...,io...->bo...", x_ft, self.combined_weights(x_ft.dtype))
+        return truncated_irfftn(out_ft, grid)
 
     def extra_repr(self) -> str:
         return f"in_channels={self.in_channels}, out_channels={self.out_channels}, modes={self.modes}"
