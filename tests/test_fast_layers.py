@@ -8,7 +8,7 @@ from torch import nn
 from pcml.bench.plain_fno import PlainFNO1d, copy_weights
 from pcml.fourier import truncated_rfft
 from pcml.models.fno import FNO1d
-from pcml.models.pointwise import PointwiseConv1d
+from pcml.models.pointwise import PointwiseConv1d, PointwiseConv2d, PointwiseConv3d
 
 DT = torch.float64
 
@@ -38,16 +38,19 @@ def test_truncated_rfft_rejects_bad_modes():
         truncated_rfft(torch.zeros(1, 8), 6)
 
 
-def test_pointwise_conv_equals_conv1d_with_same_init():
+@pytest.mark.parametrize("ours_cls,conv_cls,grid", [(PointwiseConv1d, nn.Conv1d, (11,)),
+                                                    (PointwiseConv2d, nn.Conv2d, (7, 5)),
+                                                    (PointwiseConv3d, nn.Conv3d, (4, 3, 5))])
+def test_pointwise_conv_equals_conv_with_same_init(ours_cls, conv_cls, grid):
     torch.manual_seed(0)
-    ours = PointwiseConv1d(5, 4).double()
+    ours = ours_cls(5, 4).double()
     torch.manual_seed(0)
-    conv = nn.Conv1d(5, 4, 1).double()
+    conv = conv_cls(5, 4, 1).double()
     assert ours.state_dict().keys() == conv.state_dict().keys()
     for key, value in conv.state_dict().items():
         torch.testing.assert_close(ours.state_dict()[key], value, rtol=0, atol=0)
-    x = torch.randn(3, 5, 11, generator=gen(3), dtype=DT, requires_grad=True)
-    g = torch.randn(3, 4, 11, generator=gen(4), dtype=DT)
+    x = torch.randn(3, 5, *grid, generator=gen(3), dtype=DT, requires_grad=True)
+    g = torch.randn(3, 4, *grid, generator=gen(4), dtype=DT)
     outs = []
     for layer in (ours, conv):
         y = layer(x)
@@ -56,7 +59,9 @@ def test_pointwise_conv_equals_conv1d_with_same_init():
     for a, b in zip(outs[0][1], outs[1][1]):
         torch.testing.assert_close(a, b, rtol=0, atol=1e-13)
     with pytest.raises(ValueError, match="expected input"):
-        ours(torch.zeros(2, 3, 7, dtype=DT))
+        ours(torch.zeros(2, 3, *grid, dtype=DT))
+    with pytest.raises(ValueError, match="expected input"):
+        ours(torch.zeros(2, 5, *grid, 2, dtype=DT))
 
 
 def test_plain_fno_baseline_computes_the_same_function():

@@ -8,7 +8,8 @@ Both follow the released code (vendored from Li et al.):
   domain (x, t) or (x, y, t); lift ``fc0 = Linear(3 | 4, width)``; channels first;
 * zero padding at the end (P6): FNO2d pads x **and** t by 9, FNO3d pads t only by 6;
 * four Fourier layers ``x <- conv_l(x) + w_l(x)`` (SpectralConv2d/3d and a 1x1 ``nn.Conv2d/3d``
-  with bias), exact GELU after layers 0-2; crop the padding;
+  with bias, computed as one batched matrix product: :mod:`pcml.models.pointwise`), exact GELU after
+  layers 0-2; crop the padding;
 * projection ``fc1 = Linear(width, 128)``, GELU, ``fc2 = Linear(128, 1)``; output the same shape
   as a (without a trailing axis).
 
@@ -25,6 +26,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from pcml.models.fno import N_FOURIER_LAYERS, PROJECTION_WIDTH
+from pcml.models.pointwise import PointwiseConv2d, PointwiseConv3d
 from pcml.models.spectral_nd import SpectralConv2d, SpectralConv3d, mode_limits
 
 __all__ = ["FNO2d", "FNO3d", "PAD_2D", "PAD_3D", "check_input_nd", "unit_grids", "padded_grid",
@@ -122,7 +124,7 @@ class FNO2d(_FNOnd):
         for i in range(N_FOURIER_LAYERS):
             setattr(self, f"conv{i}", SpectralConv2d(self.width, self.width, self.modes, self.modes_t))
         for i in range(N_FOURIER_LAYERS):
-            setattr(self, f"w{i}", nn.Conv2d(self.width, self.width, 1))
+            setattr(self, f"w{i}", PointwiseConv2d(self.width, self.width))
         self.fc1 = nn.Linear(self.width, PROJECTION_WIDTH)
         self.fc2 = nn.Linear(PROJECTION_WIDTH, 1)
 
@@ -149,7 +151,7 @@ class FNO3d(_FNOnd):
             setattr(self, f"conv{i}", SpectralConv3d(self.width, self.width, self.modes, self.modes,
                                                       self.modes_t))
         for i in range(N_FOURIER_LAYERS):
-            setattr(self, f"w{i}", nn.Conv3d(self.width, self.width, 1))
+            setattr(self, f"w{i}", PointwiseConv3d(self.width, self.width))
         for i in range(N_FOURIER_LAYERS):  # defined but never used, as in the released code
             setattr(self, f"bn{i}", nn.BatchNorm3d(self.width))
         self.fc1 = nn.Linear(self.width, PROJECTION_WIDTH)
