@@ -4,7 +4,6 @@
 2-D/3-D: ``truncated_rfftn`` / ``truncated_irfftn``, the retained modes of ``rfftn`` and the inverse
 of a spectrum zero outside them, as products with small DFT matrices (below).
 
-
 ``torch.fft.rfft(x)[..., :m]`` differentiates through a full-length complex-to-complex FFT of the
 zero-padded gradient. For a real input the gradient is real, and it equals a scaled inverse *real*
 FFT of the (short) spectrum gradient, which costs about half as much: with g the gradient of the
@@ -120,7 +119,7 @@ def _dft_matrices(n: int, m: int, both_signs: bool, dtype: torch.dtype, device: 
 
 
 def _contract(z: torch.Tensor, axis: int, matrix: torch.Tensor) -> torch.Tensor:
-    """z with ``axis`` multiplied by ``matrix`` (size(axis), K): the axis becomes K long, in place."""
+    """z with ``axis`` multiplied by ``matrix`` (size(axis), K): the axis becomes K long and keeps its position."""
     moved = z.movedim(axis, -1)
     # one matrix product over all the other axes (matmul of the strided view would run one small
     # product per leading index, which for complex numbers is several times slower)
