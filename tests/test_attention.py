@@ -37,6 +37,9 @@ def test_second_derivative_equals_torch_softmax(seed):
 
 
 def test_gradgradcheck():
+    """Against finite differences: the first derivative (torch's fused kernel) and the derivative of the
+    differentiable backward. The latter checks self-consistency only; agreement with torch's second
+    derivative is the test above."""
     s = torch.randn(2, 3, 4, dtype=DT, generator=torch.Generator().manual_seed(5), requires_grad=True)
     assert torch.autograd.gradcheck(softmax_last, (s,))
     assert torch.autograd.gradgradcheck(softmax_last, (s,))

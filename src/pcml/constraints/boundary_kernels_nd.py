@@ -96,10 +96,6 @@ class SpectralWallKernel:
         self.phases(n, like)
         return self._cache[(name, n, self.layer.modes[0], like.dtype, like.device)]
 
-    def wall_inverse(self, v: torch.Tensor, grid_wall: tuple[int, ...]) -> torch.Tensor:
-        """Inverse transform over ([y,] t) of wall spectra v (..., [2 m_y,] m_t) -> (..., [n_y,] n_t)."""
-        return truncated_irfftn(v, grid_wall)
-
     def wall_spectrum(self, d: torch.Tensor) -> torch.Tensor:
         """Retained ([y,] t) spectrum of wall data d (batch, C, [n_y,] n_t) -> (batch, C, [2 m_y,] m_t)."""
         return truncated_rfftn(d, self.layer.modes[1:])
@@ -110,9 +106,10 @@ class SpectralWallKernel:
         return truncated_rfftn(x, self.layer.modes)
 
     def inverse(self, spec: torch.Tensor, grid: tuple[int, ...]) -> torch.Tensor:
-        """Inverse of :meth:`modes_of` with zeros on the other modes: irfftn of the full spectrum
-        over the last len(grid) axes (the complex inverse over the both-signs axes, then the real
-        inverse over t; :func:`pcml.fourier.truncated_irfftn`, as the layer) -> (..., *grid)."""
+        """Inverse of :meth:`modes_of` (or, with a wall's ([y,] t) grid, of :meth:`wall_spectrum`) with
+        zeros on the other modes: irfftn of the full spectrum over the last len(grid) axes (the complex
+        inverse over the both-signs axes, then the real inverse over t; :func:`pcml.fourier.truncated_irfftn`,
+        as the layer) -> (..., *grid)."""
         return truncated_irfftn(spec, grid)
 
     # ---------------------------------------------------------------- probes
@@ -156,7 +153,7 @@ def eliminated_output(kernel: SpectralWallKernel, x: torch.Tensor, tol: float, *
     # -> (batch, C_out, 2, [n_y,] n_t)
     basis = kernel.cached("probe_basis", n, xc)                  # (2 m_x, 3): [1, ph, conj ph] / N
     x_ends_ft = xc.unsqueeze(2) * basis[:, :2].T.reshape((2,) + shape)
-    y_end = kernel.wall_inverse(torch.einsum(_ENDS[kernel.dims], x_ends_ft, w), grid_wall)
+    y_end = kernel.inverse(torch.einsum(_ENDS[kernel.dims], x_ends_ft, w), grid_wall)
     y0, yn = y_end[:, :, 0], y_end[:, :, 1]
     x_end = x.index_select(2, kernel.cached("ends", n, xc))
     x0, xn = x_end[:, :, 0], x_end[:, :, 1]
@@ -167,7 +164,7 @@ def eliminated_output(kernel: SpectralWallKernel, x: torch.Tensor, tol: float, *
     d0 = x0_new - x0
     d0_ft = kernel.wall_spectrum(d0)                              # (batch, C_in, [2 m_y,] m_t)
     w_end = torch.einsum("iok...,k->io...", w, basis[:, 1])       # node N-1 response to node 0
-    yn_mid = yn + kernel.wall_inverse(torch.einsum("bi...,io...->bo...", d0_ft, w_end), grid_wall)
+    yn_mid = yn + kernel.inverse(torch.einsum("bi...,io...->bo...", d0_ft, w_end), grid_wall)
     xn_new = 2 * (x0_new if right_from_first else xn) - yn_mid / knn
     dn_ft = kernel.wall_spectrum(xn_new - xn)
     d_ft = d0_ft.unsqueeze(2) + ph.conj().reshape(shape) * dn_ft.unsqueeze(2)
