@@ -104,6 +104,7 @@ rule generate_dataset:
         f"{LOGS}/probconserv/{{experiment}}/generate_dataset.log",
     benchmark:
         f"{BENCHMARKS}/probconserv/{{experiment}}/generate_dataset.tsv"
+    priority: LONG_CHAIN_PRIORITY
     threads: 1
     resources:
         mem_mb=4000,
@@ -142,6 +143,7 @@ rule train_model:
         f"{LOGS}/probconserv/{{experiment}}/seed{{seed}}/train_{{family}}.log",
     benchmark:
         f"{BENCHMARKS}/probconserv/{{experiment}}/seed{{seed}}/train_{{family}}.tsv"
+    priority: LONG_CHAIN_PRIORITY
     threads: config["threads"]
     resources:
         mem_mb=4000,
@@ -173,6 +175,7 @@ rule apply_constraint:
         f"{LOGS}/probconserv/{{experiment}}/seed{{seed}}/apply_constraint.log",
     benchmark:
         f"{BENCHMARKS}/probconserv/{{experiment}}/seed{{seed}}/apply_constraint.tsv"
+    priority: LONG_CHAIN_PRIORITY
     threads: config["threads"]
     resources:
         mem_mb=8000,
@@ -202,6 +205,7 @@ rule predict_softc:
         f"{BENCHMARKS}/probconserv/{{experiment}}/seed{{seed}}/predict_{{family}}.tsv"
     wildcard_constraints:
         family="softc_anp(_lam[0-9a-z]+)?",
+    priority: LONG_CHAIN_PRIORITY
     threads: config["threads"]
     resources:
         mem_mb=8000,
