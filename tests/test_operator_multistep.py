@@ -22,9 +22,11 @@ from pcml.data.boon_2d import make_cavity, make_wave
 from pcml.data.boon_periodic import make_burgers_periodic
 from pcml.data.netcdf import read_netcdf, write_netcdf
 from pcml.evaluation.boon_metrics import near_boundary_mask
-from pcml.evaluation.operator_eval import operator_metrics, predict_operator, sample_metrics
+from pcml.evaluation.operator_eval import operator_metrics, sample_metrics
+from pcml.evaluation.operator_predict import predict_operator
 from pcml.training.loop import TrainSettings
-from pcml.training.operator import boundary_values, model_input, train_operator
+from pcml.data.operator_layout import boundary_values
+from pcml.training.operator import model_input, train_operator
 
 SETTINGS = TrainSettings(epochs=2, batch_size=2, lr=1e-2, weight_decay=1e-4, scheduler_step=50,
                          select="last", seed=1)

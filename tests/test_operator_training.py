@@ -9,7 +9,8 @@ import torch
 
 from pcml.data.boon_1d import make_heat_neumann, make_stokes
 from pcml.data.netcdf import read_netcdf, write_netcdf
-from pcml.evaluation.operator_eval import operator_metrics, predict_operator
+from pcml.evaluation.operator_eval import operator_metrics
+from pcml.evaluation.operator_predict import predict_operator
 from pcml.training.loop import TrainSettings
 from pcml.training.operator import split_indices, train_operator
 

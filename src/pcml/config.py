@@ -185,7 +185,7 @@ def check_boon_experiment(name: str, exp: Mapping[str, Any], datasets: Mapping[s
     (padded) grid of every method (:func:`boon_mode_limits`, pitfall P21).
     """
     from pcml.data.boon_datasets import GENERATOR_BC_TYPES
-    from pcml.training.operator import KIND_NAMES, METHOD_KINDS
+    from pcml.data.operator_layout import KIND_NAMES, METHOD_KINDS
 
     key = f"boon.experiments.{name}"
     if exp["bc_type"] not in BOON_BC_TYPES:

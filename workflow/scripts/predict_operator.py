@@ -1,5 +1,5 @@
-"""Adapter: rule predict_operator -> pcml.evaluation.operator_eval.predict_operator."""
-from pcml.evaluation.operator_eval import predict_operator
+"""Adapter: rule predict_operator (and predict_operator_resolution) -> pcml.evaluation.operator_predict.predict_operator."""
+from pcml.evaluation.operator_predict import predict_operator
 from pcml.logs import job_logging
 
 with job_logging(snakemake.log[0]):

@@ -4,7 +4,7 @@ Fields are arrays (batch, n) or (batch, n, n_t) in 1-D space (``n_space=1``, the
 (batch, n_x, n_y) or (batch, n_x, n_y, n_t) in 2-D space (``n_space=2``): axis 1 is x, axis 2 is y, each
 on a uniform grid with both endpoints (node 0 at 0, node n-1 at 1), spacing h (default 1 / (n - 1); in
 2-D a float for both axes or a pair (h_x, h_y)). numpy or torch in, numpy float64 out, except
-:func:`relative_l2_loss_sum`, the differentiable training loss.
+:func:`relative_l2_loss_sum`, the differentiable training loss (the only function that imports torch).
 
 Walls: 'left' (x = 0) and 'right' (x = 1) in 1-D; also 'bottom' (y = 0) and 'top' (y = 1) in 2-D. A wall's
 residual has the field's shape without the wall's axis: (batch[, n_t]) in 1-D, (batch, n_y[, n_t]) at
@@ -19,9 +19,12 @@ Neumann residuals use the BOON correction's one-sided stencils: first-order forw
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING, Union
 
 import numpy as np
-import torch
+
+if TYPE_CHECKING:  # torch only for the training loss: the evaluation jobs run without importing it
+    import torch
 
 __all__ = [
     "relative_l2", "relative_l2_loss_sum", "neumann_flux", "neumann_flux_2nd_order",
@@ -32,11 +35,11 @@ __all__ = [
 #: wall -> (axis of the field it closes, end index): x-walls on axis 1, y-walls on axis 2
 WALLS: dict[str, tuple[int, int]] = {"left": (1, 0), "right": (1, -1), "bottom": (2, 0), "top": (2, -1)}
 
-ArrayLike = np.ndarray | torch.Tensor
+ArrayLike = Union[np.ndarray, "torch.Tensor"]
 
 
 def _np(u: ArrayLike | float) -> np.ndarray:
-    if isinstance(u, torch.Tensor):
+    if hasattr(u, "detach"):  # a torch tensor
         u = u.detach().cpu().numpy()
     return np.asarray(u, dtype=np.float64)
 
@@ -106,6 +109,8 @@ def relative_l2_loss_sum(pred: torch.Tensor, true: torch.Tensor) -> torch.Tensor
     if pred.shape != true.shape or pred.ndim < 1:
         raise ValueError(f"relative_l2_loss_sum: pred {tuple(pred.shape)} and true "
                          f"{tuple(true.shape)} must have the same shape")
+    import torch
+
     b = pred.shape[0]
     diff = torch.linalg.vector_norm((pred - true).reshape(b, -1), dim=1)
     return (diff / torch.linalg.vector_norm(true.reshape(b, -1), dim=1)).sum()

@@ -1,7 +1,7 @@
 """Training of BOON's neural operators (FNO1d/2d/3d, BOON-FNO1d/2d/3d; spec boon.md §4.1-4.2), through ``fit``.
 
-Dataset kinds (see :mod:`pcml.data.boon_1d`, :mod:`pcml.data.boon_periodic`, :mod:`pcml.data.boon_2d`) and
-the methods that take them (:data:`METHOD_KINDS`):
+Dataset kinds (see :mod:`pcml.data.boon_1d`, :mod:`pcml.data.boon_periodic`, :mod:`pcml.data.boon_2d`; their
+layout and the methods that take them in :mod:`pcml.data.operator_layout`):
 
 - ``1d`` single-step, ``u`` (sample, x): FNO1d, BOON-FNO1d; input a (batch, n_x);
 - ``1d_t`` multi-step, ``u`` (sample, x, t): FNO2d, BOON-FNO2d; input a (batch, n_x) repeated along t
@@ -9,11 +9,7 @@ the methods that take them (:data:`METHOD_KINDS`):
 - ``2d_t`` multi-step, ``u`` (sample, x, y, t): FNO3d, BOON-FNO3d; input a (batch, n_x, n_y) repeated to
   (batch, n_x, n_y, n_t).
 
-BC data given to a BOON model (:func:`boundary_values`): Dirichlet, per sample (pitfall P2): 1-D
-{"left", "right"} (batch[, n_t]); 2-D {"left", "right"} (batch, n_y, n_t) at x = 0, 1 and {"bottom",
-"top"} (batch, n_x, n_t) at y = 0, 1. Neumann, global (pitfall P3): du/dx at x = 0, 1 (0-d or (n_t,)),
-in 2-D also du/dy at y = 0, 1. The 2-D datasets store OUTWARD normal derivatives (du/dn), converted here
-(left and bottom negated); the 1-D heat data store du/dx as is. Periodic: {}.
+BC data given to a BOON model: :func:`pcml.data.operator_layout.boundary_values` as tensors.
 
 A BOON dataset is split as in the released notebooks: the first
 ``n_train`` samples train, the last ``n_test`` test. The loss is the relative L2 error summed over
@@ -34,6 +30,7 @@ import torch
 import xarray as xr
 
 from pcml.data.netcdf import read_netcdf, write_csv
+from pcml.data.operator_layout import KIND_DIMS, boundary_values, check_dataset
 from pcml.evaluation.boon_metrics import relative_l2_loss_sum
 from pcml.models import build_model
 from pcml.seeding import seeded_init
@@ -44,23 +41,9 @@ from pcml.training.pino import pde_settings, pino_lite_loss
 
 log = logging.getLogger(__name__)
 
-#: dataset kind -> dims of its target u
-KIND_DIMS: dict[str, tuple[str, ...]] = {"1d": ("sample", "x"), "1d_t": ("sample", "x", "t"),
-                                         "2d_t": ("sample", "x", "y", "t")}
-#: method (registry key) -> the dataset kind it maps
-METHOD_KINDS: dict[str, str] = {
-    **{m: "1d" for m in ("fno1d", "boon_fno1d", "boon_fno1d_clean", "pino_fno1d", "fno1d_bcin")},
-    **{m: "1d_t" for m in ("fno2d", "boon_fno2d", "boon_fno2d_clean", "pino_fno2d")},
-    **{m: "2d_t" for m in ("fno3d", "boon_fno3d", "boon_fno3d_clean", "pino_fno3d")},
-}
 #: PINO-lite penalty weights (spec §4.3, [RECON]): lambda_bc on the mean squared BC residual, lambda_pde on the
 #: mean squared finite-difference PDE residual (1-D multi-step data only)
 PINO_DEFAULTS = {"lambda_bc": 1.0, "lambda_pde": 1.0}
-KIND_NAMES = {"1d": "1-D single-step (sample, x)", "1d_t": "1-D multi-step (sample, x, t)",
-              "2d_t": "2-D multi-step (sample, x, y, t)"}
-#: sign turning a 2-D dataset's outward normal derivative du/dn into the derivative along the wall's axis
-OUTWARD_SIGN = {"left": -1.0, "right": 1.0, "bottom": -1.0, "top": 1.0}
-WALLS_1D, WALLS_2D = ("left", "right"), ("left", "right", "bottom", "top")
 
 
 def split_indices(n_samples: int, n_train: int, n_test: int) -> tuple[slice, slice]:
@@ -73,65 +56,6 @@ def split_indices(n_samples: int, n_train: int, n_test: int) -> tuple[slice, sli
     if n_train + n_test > n_samples:
         raise ValueError(f"n_train + n_test = {n_train + n_test} exceeds the dataset's {n_samples} samples")
     return slice(0, n_train), slice(n_samples - n_test, n_samples)
-
-
-def method_kind(model_name: str) -> str:
-    """The dataset kind ('1d', '1d_t', '2d_t') that method ``model_name`` maps; ValueError if unknown."""
-    try:
-        return METHOD_KINDS[model_name]
-    except KeyError:
-        raise ValueError(f"unknown BOON method {model_name!r}; known: {sorted(METHOD_KINDS)}") from None
-
-
-def dataset_kind(ds: xr.Dataset, source: str) -> tuple[str, str]:
-    """(kind, bc_type) of a BOON dataset: kind from the dims of ``u``, after checking ``a`` matches."""
-    for name in ("a", "u"):
-        if name not in ds:
-            raise ValueError(f"{source}: no variable {name!r}; not a BOON dataset")
-    kind = next((k for k, dims in KIND_DIMS.items() if ds["u"].dims == dims), None)
-    if kind is None:
-        raise ValueError(f"{source}: u has dims {ds['u'].dims}; expected one of {list(KIND_DIMS.values())}")
-    if ds["a"].dims != KIND_DIMS[kind][:2 + (kind == "2d_t")]:
-        raise ValueError(f"{source}: a has dims {ds['a'].dims}, which do not match u {ds['u'].dims}")
-    bc_type = ds.attrs.get("bc_type")
-    if bc_type not in ("neumann", "dirichlet", "periodic"):
-        raise ValueError(f"{source}: attribute bc_type = {bc_type!r} is not dirichlet, neumann or periodic")
-    return kind, bc_type
-
-
-def check_dataset(ds: xr.Dataset, source: str, model_name: str) -> tuple[str, str]:
-    """(kind, bc_type) of the dataset, after checking that ``model_name`` maps datasets of its kind."""
-    kind, bc_type = dataset_kind(ds, source)
-    want = method_kind(model_name)
-    if kind != want:
-        raise ValueError(f"{source}: a {KIND_NAMES[kind]} dataset, but {model_name} maps {KIND_NAMES[want]} "
-                         "data")
-    return kind, bc_type
-
-
-def boundary_values(ds: xr.Dataset, bc_type: str) -> dict[str, np.ndarray]:
-    """The BC data of a dataset (or predictions file) as the BOON models and the metrics take them, float64.
-
-    Periodic: {}. Dirichlet: {wall: values} with dims (sample[, y or x][, t]). Neumann: {wall: du/dx or
-    du/dy} (0-d or (t,)), 2-D datasets' outward derivatives converted (see the module docstring).
-    """
-    if bc_type == "periodic":
-        return {}
-    two_d = "y" in ds.dims
-    walls = WALLS_2D if two_d else WALLS_1D
-    prefix = "bc" if bc_type == "dirichlet" else "flux"
-    out = {}
-    for wall in walls:
-        name = f"{prefix}_{wall}"
-        if name not in ds:
-            raise ValueError(f"{bc_type} dataset has no boundary variable {name!r}")
-        var = ds[name]
-        order = [d for d in ("sample", "x", "y", "t") if d in var.dims]
-        values = np.asarray(var.transpose(*order).values, dtype=np.float64)
-        if bc_type == "neumann" and two_d:
-            values = OUTWARD_SIGN[wall] * values
-        out[wall] = values
-    return out
 
 
 def boundary_data(ds: xr.Dataset, bc_type: str, index: slice | None = None) -> dict[str, torch.Tensor]:
