@@ -20,30 +20,37 @@ def resolution_dir(w):
     return f"{seed_dir(w)}/resolution/{w.dataset}"
 
 
-rule predict_operator_resolution:
-    input:
-        model=f"{BOON_DIR}/{{bexp}}/seed{{seed}}/models/{{bmethod}}.pt",
-        data=f"{BOON_DIR}/datasets/{{dataset}}.nc",
-    output:
-        predictions=f"{BOON_DIR}/{{bexp}}/seed{{seed}}/resolution/{{dataset}}/predictions/{{bmethod}}.nc",
-    params:
-        n_test=lambda w: BOON["experiments"][w.bexp]["n_test"],
-        batch_size=lambda w: BOON["experiments"][w.bexp]["train"]["batch_size"],
-        dtype="float64",
-        device=config["device"],
-    log:
-        f"{LOGS}/boon/{{bexp}}/seed{{seed}}/resolution_{{dataset}}_predict_{{bmethod}}.log",
-    benchmark:
-        f"{BENCHMARKS}/boon/{{bexp}}/seed{{seed}}/resolution_{{dataset}}_predict_{{bmethod}}.tsv"
-    threads: config["threads"]
-    resources:
-        mem_mb=4000,
-        runtime=30,
-        gpu=0,
-    message:
-        "BOON {wildcards.bexp}, seed {wildcards.seed}: {wildcards.bmethod} on {wildcards.dataset} without retraining"
-    script:
-        "../scripts/predict_operator.py"
+# One job per (experiment, seed, method) predicts on every resolution of the experiment: the datasets are
+# small and most of a job is starting Python and importing torch (about 2 of a job's 3 s at the quick profile),
+# so one job per dataset cost twice as much. A rule per experiment, since the list of outputs depends on it.
+for _bexp, _datasets in BOON_RESOLUTION.items():
+
+    rule:
+        name:
+            f"predict_operator_resolution_{_bexp}"
+        input:
+            model=f"{BOON_DIR}/{_bexp}/seed{{seed}}/models/{{bmethod}}.pt",
+            data=[f"{BOON_DIR}/datasets/{d}.nc" for d in _datasets],
+        output:
+            predictions=[f"{BOON_DIR}/{_bexp}/seed{{seed}}/resolution/{d}/predictions/{{bmethod}}.nc" for d in _datasets],
+        params:
+            n_test=BOON["experiments"][_bexp]["n_test"],
+            batch_size=BOON["experiments"][_bexp]["train"]["batch_size"],
+            dtype="float64",
+            device=config["device"],
+        log:
+            f"{LOGS}/boon/{_bexp}/seed{{seed}}/resolution_predict_{{bmethod}}.log",
+        benchmark:
+            f"{BENCHMARKS}/boon/{_bexp}/seed{{seed}}/resolution_predict_{{bmethod}}.tsv"
+        threads: config["threads"]
+        resources:
+            mem_mb=4000,
+            runtime=30,
+            gpu=0,
+        message:
+            f"BOON {_bexp}, seed {{wildcards.seed}}: {{wildcards.bmethod}} on {', '.join(_datasets)} without retraining"
+        script:
+            "../scripts/predict_operator_resolution.py"
 
 
 rule evaluate_operator_resolution:

@@ -1,4 +1,4 @@
-"""Adapter: rule predict_operator (and predict_operator_resolution) -> pcml.evaluation.operator_predict.predict_operator."""
+"""Adapter: rule predict_operator -> pcml.evaluation.operator_predict.predict_operator."""
 from pcml.evaluation.operator_predict import predict_operator
 from pcml.logs import job_logging
 
