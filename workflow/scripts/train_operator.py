@@ -1,4 +1,6 @@
-"""Adapter: rule train_operator -> pcml.training.operator.train_operator."""
+"""Adapter: rule train_operator -> pcml.training.operator.train_operator, then
+pcml.evaluation.operator_predict.predict_operator on the test samples (same process)."""
+from pcml.evaluation.operator_predict import predict_operator
 from pcml.logs import job_logging
 from pcml.training.loop import TrainSettings
 from pcml.training.operator import train_operator
@@ -18,4 +20,13 @@ with job_logging(snakemake.log[0]):
         threads=snakemake.threads,
         label=f"{snakemake.wildcards.bexp} seed{snakemake.wildcards.seed}",
         pino=snakemake.params.pino,
+    )
+    predict_operator(
+        snakemake.output.model,
+        snakemake.input.data,
+        n_test=snakemake.params.n_test,
+        dtype=snakemake.params.predict["dtype"],
+        batch_size=snakemake.params.train["batch_size"],
+        out_nc=snakemake.output.predictions,
+        device=snakemake.params.device,
     )
