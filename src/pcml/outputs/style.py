@@ -14,8 +14,6 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-import seaborn as sns
-
 from pcml.data.netcdf import current_umask
 
 #: method key -> (display name, colour), in the order of every table and figure (spec §1).
@@ -91,6 +89,8 @@ def tex_escape(text: str) -> str:
 
 def plot_rc() -> dict:
     """Matplotlib rc settings of every figure: seaborn ``whitegrid`` + ``paper`` context, no TeX."""
+    import seaborn as sns  # here, not at the top: tables and manifests use this module without plotting (1.2 s)
+
     rc = dict(sns.axes_style("whitegrid"))
     rc.update(sns.plotting_context("paper", font_scale=1.0))
     rc.update({"text.usetex": False, "axes.edgecolor": "0.2", "pdf.fonttype": 42, "svg.hashsalt": "pcml"})
