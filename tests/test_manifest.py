@@ -2,12 +2,13 @@
 import hashlib
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from pcml.cli import main
 from pcml.manifest import build_manifest, output_files, read_manifest, verify_manifest, write_manifest
-from pcml.outputs.costs import read_benchmarks
+from pcml.outputs.costs import UNMATCHED, costs_by_rule, read_benchmarks, rule_costs_markdown, rule_of_jobs
 
 
 @pytest.fixture
@@ -69,3 +70,30 @@ def test_benchmark_files_are_read_into_the_cost_table(tmp_path):
     (tmp_path / "bad.tsv").write_text("x\n1\n")
     with pytest.raises(ValueError, match="bad.tsv is not a Snakemake benchmark"):
         read_benchmarks(tmp_path)
+
+
+def test_benchmark_files_are_summed_per_rule_from_the_rules_patterns():
+    costs = pd.DataFrame({
+        "job": ["boon/heat/seed0/train_fno1d", "boon/heat/seed1/train_fno1d", "boon/heat/seed0/resolution_predict_fno1d",
+                "boon/heat/seed0/evaluate_operator", "tables/boon_heat", "boon/heat/seed0/predict_fno1d"],
+        "wall_s": [30.0, 20.0, 3.0, 2.0, 1.0, 4.0], "max_rss_mb": [900.0, 800.0, 400.0, np.nan, 100.0, 300.0],
+        "cpu_time_s": [np.nan] * 6})
+    patterns = {"train_operator": "boon/{bexp}/seed{seed}/train_{bmethod}",
+                "predict_operator_resolution_heat": "boon/heat/seed{seed}/resolution_predict_{bmethod}",
+                "evaluate_operator": "boon/{bexp}/seed{seed}/evaluate_operator",
+                # matches 'boon/heat/seed0/evaluate_operator' too, with fewer literal characters
+                "catch_all": "boon/{bexp}/{folder}/{name}",
+                "make_boon_table": "tables/boon_{bexp,[a-z]+}"}
+    table = costs_by_rule(costs, patterns).set_index("rule")
+    assert table.loc["train_operator", "jobs"] == 2 and table.loc["train_operator", "wall_s"] == 50.0
+    assert table.loc["train_operator", "longest_s"] == 30.0 and table.loc["train_operator", "max_rss_mb"] == 900.0
+    assert table.loc["predict_operator_resolution_heat", "jobs"] == 1
+    assert table.loc["evaluate_operator", "jobs"] == 1
+    assert table.loc["make_boon_table", "wall_s"] == 1.0
+    # the old layout's 'predict_<method>' file: only the catch-all matches it here
+    assert table.loc["catch_all", "jobs"] == 1 and table.loc["catch_all", "wall_s"] == 4.0
+    assert table["jobs"].sum() == len(costs) and table["share_pct"].sum() == pytest.approx(100.0)
+    assert table.index[0] == "train_operator"  # the longest total first
+    assert rule_of_jobs(pd.Series(["figures/x"]), patterns).tolist() == [UNMATCHED]
+    md = rule_costs_markdown(costs_by_rule(costs, patterns))
+    assert "| train_operator" in md and "all rules" in md and "60.0" in md  # total job-seconds

@@ -70,6 +70,17 @@ rule make_scorecard:
         "../scripts/make_scorecard.py"
 
 
+def benchmark_patterns():
+    """Every rule's benchmark pattern, relative to BENCHMARKS and without '.tsv' (rules without one left out)."""
+    prefix = f"{BENCHMARKS}/"
+    patterns = {}
+    for r in workflow.rules:
+        pattern = str(r.benchmark) if r.benchmark is not None else ""
+        if pattern.startswith(prefix) and pattern.endswith(".tsv"):
+            patterns[r.name] = pattern[len(prefix):-len(".tsv")]
+    return patterns
+
+
 rule plot_rule_costs:
     input:
         # runs after every other product of the profile, then reads the benchmark files they left
@@ -82,12 +93,18 @@ rule plot_rule_costs:
         csv=f"{BENCHMARKS}/summary/rule_costs.csv",
         png=report(f"{BENCHMARKS}/summary/rule_costs.png", caption="../report/caption.rst", category="4. Cost",
                    labels={"output": "wall time and memory of the jobs"}),
+        # the same benchmark files summed per rule (job-seconds, jobs, longest, peak memory)
+        by_rule_csv=f"{BENCHMARKS}/summary/rule_costs_by_rule.csv",
+        by_rule_md=f"{BENCHMARKS}/summary/rule_costs_by_rule.md",
     params:
         benchmarks=BENCHMARKS,
+        # rule name -> its benchmark file pattern relative to the benchmarks folder, without .tsv
+        patterns=lambda w: benchmark_patterns(),
         caption=(f"Cost of the jobs of profile {PROFILE}: wall time (s) and peak resident memory (MB) from "
                  "Snakemake's benchmark files (results/<profile>/benchmarks/, one per job, named after the job's "
-                 "outputs), the 40 longest jobs. A job that did not run in the last invocation shows the "
-                 "benchmark of its last run."),
+                 "outputs), the 40 longest jobs; rule_costs_by_rule.{csv,md} sum them per rule (a file that matches no "
+                 "rule of this workflow, e.g. left by an older layout, is listed as such). A job that did not run in "
+                 "the last invocation shows the benchmark of its last run."),
     log:
         f"{LOGS}/plot_rule_costs.log",
     benchmark:
