@@ -3,11 +3,13 @@ straightforward one (CorrectionND(reference=True): impulse probes and full layer
 and gradient, for every BC type, in 2-D and 3-D, faithful and clean (float64)."""
 from __future__ import annotations
 
+import warnings
+
 import pytest
 import torch
 
 from pcml.constraints.boundary_kernels_nd import SpectralWallKernel, eliminated_output, is_spectral_nd
-from pcml.constraints.boundary_nd import CorrectionND, Wall, along
+from pcml.constraints.boundary_nd import CorrectionND, Wall, along, enforce_walls
 from pcml.constraints.elimination import probe_kernel
 from pcml.models.boon_nd import BOONFNO2d, BOONFNO3d
 from pcml.models.spectral_nd import SpectralConv2d, SpectralConv3d
@@ -163,3 +165,35 @@ def test_mollify_equals_the_two_slice_writes(shape, axis):
     assert torch.equal(out, ref)
     g = torch.randn_like(out)
     torch.testing.assert_close(*[torch.autograd.grad(o, u, g)[0] for o in (out, ref)], rtol=0, atol=1e-15)
+
+
+@pytest.mark.parametrize("bc_type", BC)
+@pytest.mark.parametrize("faithful", [True, False])
+@pytest.mark.parametrize("shape, n_walls", [((2, 3, 9, 7), 1), ((2, 3, 8, 9, 5), 2)])
+def test_scaled_walls_bit_identical_to_scaling_afterwards(bc_type, faithful, shape, n_walls):
+    # The Neumann halving is folded into T1's copy (enforce_walls(scale=0.5)): the values and the
+    # gradients (of u and of the wall data) must be bit-identical to 0.5 * enforce_walls(...).
+    gen = torch.Generator().manual_seed(3)
+    u = torch.randn(shape, generator=gen, dtype=torch.float64, requires_grad=True)
+    walls = []
+    for axis in range(2, 2 + n_walls):
+        wall_shape = u.movedim(axis, -1).shape[:-1]
+        if bc_type == "periodic":
+            walls.append(Wall(axis, None, None))
+        else:
+            walls.append(Wall(axis, *(torch.randn(wall_shape, generator=gen, dtype=torch.float64,
+                                                  requires_grad=True) for _ in range(2))))
+    mollifier = faithful and n_walls == 1 and bc_type == "dirichlet"
+    weight = torch.randn(shape, generator=gen, dtype=torch.float64)
+    leaves = [u] + [v for w in walls for v in (w.low, w.high) if v is not None]
+
+    def run(fold: bool):
+        with warnings.catch_warnings():  # faithful Neumann with g_L != 0 warns (P12), both ways alike
+            warnings.simplefilter("ignore")
+            out = (enforce_walls(u, bc_type, walls, faithful, 1.0, mollifier, scale=0.5) if fold
+                   else 0.5 * enforce_walls(u, bc_type, walls, faithful, 1.0, mollifier))
+        return out, torch.autograd.grad((out * weight).sum(), leaves)
+
+    (folded, g_folded), (after, g_after) = run(True), run(False)
+    assert torch.equal(folded, after)
+    assert all(torch.equal(a, b) for a, b in zip(g_folded, g_after, strict=True))

@@ -151,36 +151,37 @@ def neumann_right_value(u: torch.Tensor, g_right: torch.Tensor, h: float) -> tor
 
 
 def enforce_boundary(u: torch.Tensor, bc_type: str, bc: Mapping | None, faithful: bool = True,
-                     length: float = 1.0) -> torch.Tensor:
+                     length: float = 1.0, scale: float = 1.0) -> torch.Tensor:
     """Strict enforcement on a field u (batch, ..., n) (space last); returns a new tensor, same shape.
 
     Dirichlet: u0 = left, u_{n-1} = right. Neumann: the FD relations of :func:`neumann_left_value`
     and :func:`neumann_right_value` with h = length/(n-1). Periodic: both ends set to
-    0.5 u0 + 0.5 u_{n-1}.
+    0.5 u0 + 0.5 u_{n-1}. ``scale``: the result times ``scale``, in the same pass as the copy
+    (bit-identical to multiplying afterwards when ``scale`` is a power of two).
     """
     _check_type(bc_type)
     _check_points(u, bc_type, "enforce_boundary")
     if bc_type == "periodic":
         _check_periodic_bc(bc)
-        return _periodic_ends(u)
+        return _periodic_ends(u, scale)
     left, right = _bc_pair(bc_type, bc, u)
     if bc_type == "dirichlet":
-        return replace_ends(u, left, right)
+        return replace_ends(u, left, right, scale=scale)
     if faithful and bool(torch.any(left != 0)):
         warnings.warn("faithful Neumann mode uses u0 = g_L + u1 (released code), which is the "
                       "first-order Neumann relation only for g_L = 0 (spec P12)", stacklevel=2)
     h = grid_spacing(u.shape[-1], length)
-    return _neumann_ends(u, left, right, h, faithful)
+    return _neumann_ends(u, left, right, h, faithful, scale=scale)
 
 
-def _periodic_ends(t: torch.Tensor) -> torch.Tensor:
+def _periodic_ends(t: torch.Tensor, scale: float = 1.0) -> torch.Tensor:
     alpha, beta = PERIODIC_WEIGHTS
 
     def average(s: torch.Tensor) -> torch.Tensor:
         b = alpha * s[..., 0] + beta * s[..., 1]
         return torch.stack((b, b), dim=-1)
 
-    return set_ends(t, [0, t.shape[-1] - 1], average)
+    return set_ends(t, [0, t.shape[-1] - 1], average, scale=scale)
 
 
 def _neumann_ends(t: torch.Tensor, left: torch.Tensor, right: torch.Tensor, h: float,

@@ -109,18 +109,27 @@ def mollify(u: torch.Tensor, axis: int, num_smooth: int = NUM_SMOOTH) -> torch.T
 
 
 def enforce_walls(u: torch.Tensor, bc_type: str, walls: Sequence[Wall], faithful: bool = True,
-                  length: float = 1.0, mollifier: bool = False) -> torch.Tensor:
+                  length: float = 1.0, mollifier: bool = False, scale: float = 1.0) -> torch.Tensor:
     """T1 on every wall pair in order (later pairs overwrite shared corners); returns a new tensor.
 
     Dirichlet: the values; Neumann: u_0 from the first-order stencil (faithful: g + u_1, P12;
     clean: u_1 - h g) and u_{n-1} from the third-order stencil, h = length / (n - 1) along the
     wall's axis; periodic: both ends set to their mean. ``mollifier``: afterwards the released 2-D
     mollifier along the first wall's axis (Dirichlet only).
+
+    ``scale``: the result times ``scale`` without a pass of its own. T1 and the mollifier are linear in
+    (u, data), so the first wall pair's copy is scaled and the later pairs get their data times
+    ``scale``; for a power of two (the Neumann halving, 0.5) every rounding commutes with the scaling
+    and the result is bit-identical to ``scale * enforce_walls(u, ...)``.
     """
-    for wall in walls:
-        um = u.movedim(wall.axis, -1)
-        data = None if bc_type == "periodic" else {"left": wall.low, "right": wall.high}
-        u = enforce_boundary(um, bc_type, data, faithful=faithful, length=length).movedim(-1, wall.axis)
+    for i, wall in enumerate(walls):
+        data = None
+        if bc_type != "periodic":
+            pre = scale if i > 0 else 1.0  # the first pair's copy applies the scale to its data itself
+            data = {"left": wall.low if pre == 1 else pre * wall.low,
+                    "right": wall.high if pre == 1 else pre * wall.high}
+        u = enforce_boundary(u.movedim(wall.axis, -1), bc_type, data, faithful=faithful, length=length,
+                             scale=scale if i == 0 else 1.0).movedim(-1, wall.axis)
     if mollifier and bc_type == "dirichlet":
         u = mollify(u, walls[0].axis)
     return u
@@ -234,9 +243,9 @@ class CorrectionND:
             return enforce_walls(t, "periodic", walls)
         if copies != 1:
             walls = [Wall(w.axis, copies * w.low, copies * w.high) for w in walls]
-        t = enforce_walls(t, self.bc_type, walls, faithful=self.faithful, length=self.length,
-                          mollifier=self.mollifier)
-        return 0.5 * t if self.bc_type == "neumann" else t
+        # Neumann returns T / 2 (P14), folded into T1's copy (bit-identical: see enforce_walls)
+        return enforce_walls(t, self.bc_type, walls, faithful=self.faithful, length=self.length,
+                             mollifier=self.mollifier, scale=0.5 if self.bc_type == "neumann" else 1.0)
 
     def __repr__(self) -> str:
         return (f"CorrectionND(layer={self.layer!r}, bc_type={self.bc_type!r}, faithful={self.faithful}, "
