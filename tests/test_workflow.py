@@ -103,6 +103,15 @@ def test_dry_run_plans_every_target_file(workdir, profile):
     assert not missing, f"{profile}: targets missing from the DAG: {missing}"
 
 
+@pytest.mark.parametrize("run_alone", [True, False])
+def test_benchmark_runs_alone_only_when_configured(workdir, run_alone):
+    overlay = workdir / f"bench_alone_{run_alone}.yaml"
+    overlay.write_text(f"benchmark:\n  run_alone: {str(run_alone).lower()}\n")
+    out = snakemake(workdir, "-n", "--cores", "2", "benchmark", "--configfile", str(overlay)).stdout
+    assert "Cost benchmark: timing every model family" in out
+    assert ("Cost benchmark: timing every model family (runs alone)" in out) == run_alone
+
+
 def test_misspelt_key_stops_with_its_name(workdir):
     proc = snakemake(workdir, "-n", "--config", "sed=3", check=False)
     assert proc.returncode != 0

@@ -4,10 +4,12 @@
 import os
 
 BENCH = config["benchmark"]
-# Locally the benchmark takes all of the run's cores, so Snakemake runs no other job beside it; where
-# the run claims more cores than this machine has (a cluster executor), the job gets its own
-# allocation and asks only for the threads torch uses.
+# Locally, with benchmark.run_alone, the benchmark takes all of the run's cores, so Snakemake runs no other
+# job beside it; where the run claims more cores than this machine has (a cluster executor), the job gets
+# its own allocation and asks only for the threads torch uses; without run_alone it is a job like any other.
 def bench_job_threads():
+    if not BENCH.get("run_alone", True):
+        return BENCH["threads"]
     try:
         cores = workflow.cores
     except WorkflowError:  # no --cores given: `snakemake --report`, a dry run
@@ -44,7 +46,7 @@ rule measure_cost:
         mem_mb=8000,
         runtime=30,
     message:
-        "Cost benchmark: timing every model family (runs alone)"
+        "Cost benchmark: timing every model family" + (" (runs alone)" if BENCH.get("run_alone", True) else "")
     script:
         "../scripts/measure_cost.py"
 
