@@ -9,7 +9,8 @@ import pytest
 import torch
 
 from pcml.constraints.boundary_kernels_nd import SpectralWallKernel, eliminated_output, is_spectral_nd
-from pcml.constraints.boundary_nd import CorrectionND, Wall, along, enforce_walls
+from pcml.constraints.boundary import enforce_boundary
+from pcml.constraints.boundary_nd import CorrectionND, Wall, along, enforce_walls, mollify
 from pcml.constraints.elimination import probe_kernel
 from pcml.models.boon_nd import BOONFNO2d, BOONFNO3d
 from pcml.models.spectral_nd import SpectralConv2d, SpectralConv3d
@@ -167,12 +168,22 @@ def test_mollify_equals_the_two_slice_writes(shape, axis):
     torch.testing.assert_close(*[torch.autograd.grad(o, u, g)[0] for o in (out, ref)], rtol=0, atol=1e-15)
 
 
+def _sequential_walls(u, bc_type, walls, faithful, mollifier):
+    """The straightforward T1: one enforce_boundary (a full copy) per wall pair, then the mollifier."""
+    for wall in walls:
+        data = None if bc_type == "periodic" else {"left": wall.low, "right": wall.high}
+        u = enforce_boundary(u.movedim(wall.axis, -1), bc_type, data, faithful=faithful).movedim(-1, wall.axis)
+    return mollify(u, walls[0].axis) if mollifier and bc_type == "dirichlet" else u
+
+
 @pytest.mark.parametrize("bc_type", BC)
 @pytest.mark.parametrize("faithful", [True, False])
-@pytest.mark.parametrize("shape, n_walls", [((2, 3, 9, 7), 1), ((2, 3, 8, 9, 5), 2)])
-def test_scaled_walls_bit_identical_to_scaling_afterwards(bc_type, faithful, shape, n_walls):
-    # The Neumann halving is folded into T1's copy (enforce_walls(scale=0.5)): the values and the
-    # gradients (of u and of the wall data) must be bit-identical to 0.5 * enforce_walls(...).
+@pytest.mark.parametrize("shape, n_walls", [((2, 3, 9, 7), 1), ((2, 3, 8, 9, 5), 2), ((2, 3, 6, 5, 4), 2)])
+@pytest.mark.parametrize("scale", [1.0, 0.5])
+def test_walls_in_one_copy_bit_identical_to_one_copy_per_wall(bc_type, faithful, shape, n_walls, scale):
+    # enforce_walls writes every wall pair into one copy (set_ends_along), with the Neumann halving folded
+    # in (scale=0.5): values and gradients (of u and of the wall data) must be bit-identical to one
+    # enforce_boundary per wall pair followed by scale * (...).
     gen = torch.Generator().manual_seed(3)
     u = torch.randn(shape, generator=gen, dtype=torch.float64, requires_grad=True)
     walls = []
@@ -187,13 +198,15 @@ def test_scaled_walls_bit_identical_to_scaling_afterwards(bc_type, faithful, sha
     weight = torch.randn(shape, generator=gen, dtype=torch.float64)
     leaves = [u] + [v for w in walls for v in (w.low, w.high) if v is not None]
 
-    def run(fold: bool):
+    def run(fast: bool):
         with warnings.catch_warnings():  # faithful Neumann with g_L != 0 warns (P12), both ways alike
             warnings.simplefilter("ignore")
-            out = (enforce_walls(u, bc_type, walls, faithful, 1.0, mollifier, scale=0.5) if fold
-                   else 0.5 * enforce_walls(u, bc_type, walls, faithful, 1.0, mollifier))
+            out = (enforce_walls(u, bc_type, walls, faithful, 1.0, mollifier, scale=scale) if fast
+                   else scale * _sequential_walls(u, bc_type, walls, faithful, mollifier))
         return out, torch.autograd.grad((out * weight).sum(), leaves)
 
-    (folded, g_folded), (after, g_after) = run(True), run(False)
-    assert torch.equal(folded, after)
-    assert all(torch.equal(a, b) for a, b in zip(g_folded, g_after, strict=True))
+    (fast, g_fast), (ref, g_ref) = run(True), run(False)
+    assert torch.equal(fast, ref)
+    assert all(torch.equal(a, b) for a, b in zip(g_fast, g_ref, strict=True))
+    with torch.no_grad():  # the no-graph path (predictions) too
+        assert torch.equal(enforce_walls(u, bc_type, walls, faithful, 1.0, mollifier, scale=scale), ref)

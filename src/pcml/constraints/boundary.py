@@ -40,7 +40,7 @@ from collections.abc import Callable, Mapping, Sequence
 import torch
 
 from pcml.constraints.boundary_kernels import (
-    KernelProbes, boundary_kernel, replace_ends, set_ends,
+    EndsFn, KernelProbes, boundary_kernel, replace_ends, set_ends,
 )
 from pcml.constraints.elimination import TOL_1D, boundary_update, divisors, eliminate, is_clamped, probe_kernel
 
@@ -48,7 +48,7 @@ __all__ = [
     "BC_TYPES", "TOL_1D", "KernelProbes", "BoundaryCorrection", "DirichletCorrection",
     "NeumannCorrection", "PeriodicCorrection", "make_correction", "corrected_sum", "probe_kernel",
     "eliminate", "grid_spacing", "neumann_left_value", "neumann_right_value",
-    "wall_values", "enforce_boundary", "check_bc_keys", "min_points", "boundary_update",
+    "wall_values", "enforce_boundary", "boundary_stage", "check_bc_keys", "min_points", "boundary_update",
 ]
 
 BC_TYPES = ("dirichlet", "neumann", "periodic")
@@ -159,44 +159,55 @@ def enforce_boundary(u: torch.Tensor, bc_type: str, bc: Mapping | None, faithful
     0.5 u0 + 0.5 u_{n-1}. ``scale``: the result times ``scale``, in the same pass as the copy
     (bit-identical to multiplying afterwards when ``scale`` is a power of two).
     """
+    read, fn, params = boundary_stage(u, bc_type, bc, faithful, length)
+    return set_ends(u, list(read), fn, *params, scale=scale)
+
+
+def boundary_stage(u: torch.Tensor, bc_type: str, bc: Mapping | None, faithful: bool = True,
+                   length: float = 1.0) -> tuple[tuple[int, ...], EndsFn, tuple[torch.Tensor, ...]]:
+    """The end-node write of :func:`enforce_boundary` on u (..., n): (nodes read, fn, params), such that
+    nodes 0 and n-1 become ``fn(u[..., read], *params)`` (..., 2). Checks the BC type, data and grid size."""
     _check_type(bc_type)
     _check_points(u, bc_type, "enforce_boundary")
+    n, wall = u.shape[-1], u.shape[:-1]
     if bc_type == "periodic":
         _check_periodic_bc(bc)
-        return _periodic_ends(u, scale)
-    left, right = _bc_pair(bc_type, bc, u)
+        return (0, n - 1), _periodic_average, ()
+    left, right = (v.expand(wall).to(u.dtype) for v in _bc_pair(bc_type, bc, u))
     if bc_type == "dirichlet":
-        return replace_ends(u, left, right, scale=scale)
+        return (0, n - 1), _given_values, (left, right)
     if faithful and bool(torch.any(left != 0)):
         warnings.warn("faithful Neumann mode uses u0 = g_L + u1 (released code), which is the "
-                      "first-order Neumann relation only for g_L = 0 (spec P12)", stacklevel=2)
-    h = grid_spacing(u.shape[-1], length)
-    return _neumann_ends(u, left, right, h, faithful, scale=scale)
+                      "first-order Neumann relation only for g_L = 0 (spec P12)", stacklevel=3)
+    return (0, 1, n - 4, n - 3, n - 2, n - 1), _neumann_stencils(grid_spacing(n, length), faithful), (left, right)
 
 
-def _periodic_ends(t: torch.Tensor, scale: float = 1.0) -> torch.Tensor:
+def _periodic_average(s: torch.Tensor) -> torch.Tensor:
+    """Both ends set to alpha u_0 + beta u_{n-1}, from s = u[..., [0, n-1]]."""
     alpha, beta = PERIODIC_WEIGHTS
+    b = alpha * s[..., 0] + beta * s[..., 1]
+    return torch.stack((b, b), dim=-1)
 
-    def average(s: torch.Tensor) -> torch.Tensor:
-        b = alpha * s[..., 0] + beta * s[..., 1]
-        return torch.stack((b, b), dim=-1)
 
-    return set_ends(t, [0, t.shape[-1] - 1], average, scale=scale)
+def _given_values(s: torch.Tensor, left: torch.Tensor, right: torch.Tensor) -> torch.Tensor:
+    """The Dirichlet values as the new ends (s, the old ends, unused)."""
+    return torch.stack((left, right), dim=-1)
+
+
+def _neumann_stencils(h: float, faithful: bool) -> EndsFn:
+    # Both relations read interior nodes only (n >= 5), so the order does not matter. The gathered
+    # nodes s = t[..., [0, 1, n-4, n-3, n-2, n-1]] have s[..., 1] = t[..., 1] and s[..., -k] = t[..., -k]
+    # for k = 1..4, all that the stencils read.
+    def stencils(s: torch.Tensor, g_left: torch.Tensor, g_right: torch.Tensor) -> torch.Tensor:
+        return torch.stack((neumann_left_value(s, g_left, h, faithful), neumann_right_value(s, g_right, h)), dim=-1)
+    return stencils
 
 
 def _neumann_ends(t: torch.Tensor, left: torch.Tensor, right: torch.Tensor, h: float,
                   faithful: bool, scale: float = 1.0) -> torch.Tensor:
-    # Both relations read interior nodes of t only (n >= 5), so the order does not matter. The
-    # gathered nodes s = t[..., [0, 1, n-4, n-3, n-2, n-1]] have s[..., 1] = t[..., 1] and
-    # s[..., -k] = t[..., -k] for k = 1..4, all that the stencils read.
-    n = t.shape[-1]
-
-    def stencils(s: torch.Tensor, g_left: torch.Tensor, g_right: torch.Tensor) -> torch.Tensor:
-        return torch.stack((neumann_left_value(s, g_left, h, faithful), neumann_right_value(s, g_right, h)), dim=-1)
-
-    wall = t.shape[:-1]
-    return set_ends(t, [0, 1, n - 4, n - 3, n - 2, n - 1], stencils, left.expand(wall).to(t.dtype),
-                    right.expand(wall).to(t.dtype), scale=scale)
+    n, wall = t.shape[-1], t.shape[:-1]
+    return set_ends(t, [0, 1, n - 4, n - 3, n - 2, n - 1], _neumann_stencils(h, faithful),
+                    left.expand(wall).to(t.dtype), right.expand(wall).to(t.dtype), scale=scale)
 
 
 class BoundaryCorrection:
@@ -339,7 +350,7 @@ class PeriodicCorrection(BoundaryCorrection):
 
     def overwrite(self, t: torch.Tensor, bc: Mapping | None, scale: float = 1.0) -> torch.Tensor:
         _check_periodic_bc(bc)
-        return _periodic_ends(t)
+        return set_ends(t, [0, t.shape[-1] - 1], _periodic_average)
 
 
 _CORRECTIONS = {"dirichlet": DirichletCorrection, "neumann": NeumannCorrection,

@@ -41,9 +41,10 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
-from pcml.constraints.boundary import BC_TYPES, enforce_boundary
+from pcml.constraints.boundary import BC_TYPES, boundary_stage
 from pcml.constraints.boundary_kernels_nd import SpectralWallKernel, eliminated_output, is_spectral_nd
 from pcml.constraints.elimination import divisors, eliminate, is_clamped, probe_kernel
+from pcml.constraints.ends_along import EndsStage, set_ends_along
 
 __all__ = ["TOL_ND", "NUM_SMOOTH", "Wall", "along", "mollify", "enforce_walls", "CorrectionND",
            "min_points_nd"]
@@ -117,19 +118,23 @@ def enforce_walls(u: torch.Tensor, bc_type: str, walls: Sequence[Wall], faithful
     wall's axis; periodic: both ends set to their mean. ``mollifier``: afterwards the released 2-D
     mollifier along the first wall's axis (Dirichlet only).
 
-    ``scale``: the result times ``scale`` without a pass of its own. T1 and the mollifier are linear in
-    (u, data), so the first wall pair's copy is scaled and the later pairs get their data times
-    ``scale``; for a power of two (the Neumann halving, 0.5) every rounding commutes with the scaling
-    and the result is bit-identical to ``scale * enforce_walls(u, ...)``.
+    All wall pairs are written into one copy of u (:func:`pcml.constraints.ends_along.set_ends_along`):
+    the same values as one :func:`pcml.constraints.boundary.enforce_boundary` per pair, each pair reading
+    what the earlier ones wrote, with one full copy of the tensor and of its gradient instead of one per
+    pair. ``scale``: the result times ``scale`` in the same copy. T1 and the mollifier are linear in
+    (u, data), so the copy is scaled and the data multiplied by ``scale``; for a power of two (the Neumann
+    halving, 0.5) every rounding commutes with the scaling and the result is bit-identical to
+    ``scale * enforce_walls(u, ...)``.
     """
-    for i, wall in enumerate(walls):
+    stages = []
+    for wall in walls:
         data = None
         if bc_type != "periodic":
-            pre = scale if i > 0 else 1.0  # the first pair's copy applies the scale to its data itself
-            data = {"left": wall.low if pre == 1 else pre * wall.low,
-                    "right": wall.high if pre == 1 else pre * wall.high}
-        u = enforce_boundary(u.movedim(wall.axis, -1), bc_type, data, faithful=faithful, length=length,
-                             scale=scale if i == 0 else 1.0).movedim(-1, wall.axis)
+            data = {"left": wall.low if scale == 1 else scale * wall.low,
+                    "right": wall.high if scale == 1 else scale * wall.high}
+        read, fn, params = boundary_stage(u.movedim(wall.axis, -1), bc_type, data, faithful, length)
+        stages.append(EndsStage(wall.axis, read, fn, params))
+    u = set_ends_along(u, stages, scale)
     if mollifier and bc_type == "dirichlet":
         u = mollify(u, walls[0].axis)
     return u
