@@ -102,7 +102,7 @@ rule plot_rule_costs:
         patterns=lambda w: benchmark_patterns(),
         caption=(f"Cost of the jobs of profile {PROFILE}: wall time (s) and peak resident memory (MB) from "
                  "Snakemake's benchmark files (results/<profile>/benchmarks/, one per job, named after the job's "
-                 "outputs), the 40 longest jobs; rule_costs_by_rule.{csv,md} sum them per rule (a file that matches no "
+                 "outputs), the 40 longest jobs; rule_costs_by_rule.csv and .md sum them per rule (a file that matches no "
                  "rule of this workflow, e.g. left by an older layout, is listed as such). A job that did not run in "
                  "the last invocation shows the benchmark of its last run."),
     log:
