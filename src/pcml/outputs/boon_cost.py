@@ -4,7 +4,8 @@ experiment, from the Snakemake benchmark files of the training jobs and from the
 A training job's benchmark file (``results/<p>/benchmarks/boon/<experiment>/seed<k>/train_<method>.tsv``,
 Snakemake's tab-separated ``s``, ``cpu_time``, ``max_rss``, ... of the whole job) divided by the experiment's
 epochs gives seconds per epoch, as the notebooks print them: everything an epoch does, the test pass included,
-plus the job's start-up spread over the epochs. Timings differ from run to run and machine to machine, so the
+plus the job's start-up and its one test-prediction pass (the training job writes the predictions too)
+spread over the epochs. Timings differ from run to run and machine to machine, so the
 table lives under ``benchmarks/`` (outside the manifest).
 """
 from __future__ import annotations

@@ -42,7 +42,8 @@ def cost_caption(profile: str, threads: int) -> str:
     """Caption of the BOON cost table (spec boon.md §6.2, [RECON] layout) of ``profile``."""
     return (f"BOON cost per experiment, profile {profile} ([RECON] layout, spec boon.md §6.2: seconds per epoch and "
             "parameter counts, FNO vs BOON): measured on the machine that ran the training jobs, with "
-            f"{threads} torch thread(s) per job; jobs that ran side by side slowed each other, so the numbers vary "
+            f"{threads} torch thread(s) per job, as a job's wall time over its epochs (the job's start-up and its "
+            "one test-prediction pass spread over the epochs, as a notebook's per-epoch test pass is); jobs that ran side by side slowed each other, so the numbers vary "
             "from run to run (the table lives under benchmarks/, outside the manifest). The paper's own timings "
             "are V100 seconds per epoch at the paper's sizes; at another profile the sizes differ (see the "
             "hyper-parameter table).")
