@@ -164,3 +164,13 @@ def test_style_names_colours_and_order():
         with pytest.raises(ValueError, match="'pinp'"):
             bad()
     assert style.plot_rc()["text.usetex"] is False
+
+
+def test_table_modules_do_not_import_seaborn():
+    """Table and manifest jobs (about 35 at the quick profile) skip seaborn (and scipy.stats): 1.2 s each."""
+    import subprocess
+    import sys
+
+    code = ("import sys; import pcml.outputs.tables, pcml.outputs.combined_table, pcml.manifest; "
+            "sys.exit('seaborn' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0, "a table module imports seaborn"
