@@ -52,6 +52,14 @@ def boon_dataset_of(bexp):
     return BOON["experiments"][bexp]["dataset"]
 
 
+def predict_settings(bexp):
+    """Keyword arguments of pcml.evaluation.operator_predict.predict_operator for experiment ``bexp``'s test
+    samples: float64, so that BOON's BC residuals show round-off, in batches of the training batch size."""
+    exp = BOON["experiments"][bexp]
+    return {"n_test": exp["n_test"], "batch_size": exp["train"]["batch_size"], "dtype": "float64",
+            "device": config["device"]}
+
+
 def seed_dir(w):
     """results/<p>/boon/<experiment>/seed<k>: everything that depends on the training seed."""
     return f"{BOON_DIR}/{w.bexp}/seed{w.seed}"
@@ -139,8 +147,7 @@ rule train_operator:
             int(w.seed),
         ),
         device=config["device"],
-        # test predictions (pcml.evaluation.operator_predict): float64, so that BOON's BC residuals show round-off
-        predict={"dtype": "float64"},
+        predict=lambda w: predict_settings(w.bexp),
     log:
         f"{LOGS}/boon/{{bexp}}/seed{{seed}}/train_{{bmethod}}.log",
     benchmark:

@@ -34,10 +34,7 @@ for _bexp, _datasets in BOON_RESOLUTION.items():
         output:
             predictions=[f"{BOON_DIR}/{_bexp}/seed{{seed}}/resolution/{d}/predictions/{{bmethod}}.nc" for d in _datasets],
         params:
-            n_test=BOON["experiments"][_bexp]["n_test"],
-            batch_size=BOON["experiments"][_bexp]["train"]["batch_size"],
-            dtype="float64",
-            device=config["device"],
+            predict=predict_settings(_bexp),
         log:
             f"{LOGS}/boon/{_bexp}/seed{{seed}}/resolution_predict_{{bmethod}}.log",
         benchmark:

@@ -5,12 +5,4 @@ from pcml.logs import job_logging
 
 with job_logging(snakemake.log[0]):
     for data, out_nc in zip(snakemake.input.data, snakemake.output.predictions, strict=True):
-        predict_operator(
-            snakemake.input.model,
-            data,
-            n_test=snakemake.params.n_test,
-            dtype=snakemake.params.dtype,
-            batch_size=snakemake.params.batch_size,
-            out_nc=out_nc,
-            device=snakemake.params.device,
-        )
+        predict_operator(snakemake.input.model, data, out_nc=out_nc, **snakemake.params.predict)

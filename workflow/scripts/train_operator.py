@@ -21,12 +21,5 @@ with job_logging(snakemake.log[0]):
         label=f"{snakemake.wildcards.bexp} seed{snakemake.wildcards.seed}",
         pino=snakemake.params.pino,
     )
-    predict_operator(
-        snakemake.output.model,
-        snakemake.input.data,
-        n_test=snakemake.params.n_test,
-        dtype=snakemake.params.predict["dtype"],
-        batch_size=snakemake.params.train["batch_size"],
-        out_nc=snakemake.output.predictions,
-        device=snakemake.params.device,
-    )
+    predict_operator(snakemake.output.model, snakemake.input.data, out_nc=snakemake.output.predictions,
+                     **snakemake.params.predict)
