@@ -4,11 +4,12 @@
 import os
 
 BENCH = config["benchmark"]
+BENCH_RUN_ALONE = BENCH["run_alone"]
 # Locally, with benchmark.run_alone, the benchmark takes all of the run's cores, so Snakemake runs no other
 # job beside it; where the run claims more cores than this machine has (a cluster executor), the job gets
 # its own allocation and asks only for the threads torch uses; without run_alone it is a job like any other.
 def bench_job_threads():
-    if not BENCH.get("run_alone", True):
+    if not BENCH_RUN_ALONE:
         return BENCH["threads"]
     try:
         cores = workflow.cores
@@ -46,7 +47,7 @@ rule measure_cost:
         mem_mb=8000,
         runtime=30,
     message:
-        "Cost benchmark: timing every model family" + (" (runs alone)" if BENCH.get("run_alone", True) else "")
+        "Cost benchmark: timing every model family" + (" (runs alone)" if BENCH_RUN_ALONE else "")
     script:
         "../scripts/measure_cost.py"
 

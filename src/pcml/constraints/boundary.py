@@ -179,7 +179,7 @@ def boundary_stage(u: torch.Tensor, bc_type: str, bc: Mapping | None, faithful: 
     if faithful and bool(torch.any(left != 0)):
         warnings.warn("faithful Neumann mode uses u0 = g_L + u1 (released code), which is the "
                       "first-order Neumann relation only for g_L = 0 (spec P12)", stacklevel=3)
-    return (0, 1, n - 4, n - 3, n - 2, n - 1), _neumann_stencils(grid_spacing(n, length), faithful), (left, right)
+    return _neumann_read(n), _neumann_stencils(grid_spacing(n, length), faithful), (left, right)
 
 
 def _periodic_average(s: torch.Tensor) -> torch.Tensor:
@@ -194,10 +194,15 @@ def _given_values(s: torch.Tensor, left: torch.Tensor, right: torch.Tensor) -> t
     return torch.stack((left, right), dim=-1)
 
 
+def _neumann_read(n: int) -> tuple[int, ...]:
+    """The nodes the Neumann stencils read (with the two ends), for n nodes: s = t[..., read] has
+    s[..., 1] = t[..., 1] and s[..., -k] = t[..., -k] for k = 1..4."""
+    return (0, 1, n - 4, n - 3, n - 2, n - 1)
+
+
 def _neumann_stencils(h: float, faithful: bool) -> EndsFn:
-    # Both relations read interior nodes only (n >= 5), so the order does not matter. The gathered
-    # nodes s = t[..., [0, 1, n-4, n-3, n-2, n-1]] have s[..., 1] = t[..., 1] and s[..., -k] = t[..., -k]
-    # for k = 1..4, all that the stencils read.
+    # Both relations read interior nodes only (n >= 5), so the order does not matter; the nodes are
+    # gathered by _neumann_read.
     def stencils(s: torch.Tensor, g_left: torch.Tensor, g_right: torch.Tensor) -> torch.Tensor:
         return torch.stack((neumann_left_value(s, g_left, h, faithful), neumann_right_value(s, g_right, h)), dim=-1)
     return stencils
@@ -206,7 +211,7 @@ def _neumann_stencils(h: float, faithful: bool) -> EndsFn:
 def _neumann_ends(t: torch.Tensor, left: torch.Tensor, right: torch.Tensor, h: float,
                   faithful: bool, scale: float = 1.0) -> torch.Tensor:
     n, wall = t.shape[-1], t.shape[:-1]
-    return set_ends(t, [0, 1, n - 4, n - 3, n - 2, n - 1], _neumann_stencils(h, faithful),
+    return set_ends(t, list(_neumann_read(n)), _neumann_stencils(h, faithful),
                     left.expand(wall).to(t.dtype), right.expand(wall).to(t.dtype), scale=scale)
 
 

@@ -152,15 +152,14 @@ def set_ends(t: torch.Tensor, read: list[int], fn: EndsFn, *params: torch.Tensor
 
 
 def replace_ends(t: torch.Tensor, left: torch.Tensor | None = None,
-                  right: torch.Tensor | None = None, scale: float = 1.0) -> torch.Tensor:
-    """Copy of t (..., n) with node 0 and/or node n-1 replaced (out of place, autograd-safe), all of it
-    times ``scale`` (the replaced values too).
+                  right: torch.Tensor | None = None) -> torch.Tensor:
+    """Copy of t (..., n) with node 0 and/or node n-1 replaced (out of place, autograd-safe).
 
     Through :func:`set_ends`: the backward pass copies the full-size gradient once (slicing and
     concatenating would allocate and fill a full-size gradient per piece).
     """
     if left is None and right is None:
-        return t * scale if scale != 1 else t
+        return t
     wall = t.shape[:-1]
     given = [v.expand(wall).to(t.dtype) for v in (left, right) if v is not None]
 
@@ -169,7 +168,7 @@ def replace_ends(t: torch.Tensor, left: torch.Tensor | None = None,
         return torch.stack([s[..., 0] if left is None else next(it),
                             s[..., 1] if right is None else next(it)], dim=-1)
 
-    return set_ends(t, [0, t.shape[-1] - 1], new_ends, *given, scale=scale)
+    return set_ends(t, [0, t.shape[-1] - 1], new_ends, *given)
 
 
 class BoundaryKernel:

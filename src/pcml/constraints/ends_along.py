@@ -28,13 +28,21 @@ class EndsStage(NamedTuple):
     params: tuple[torch.Tensor, ...] = ()
 
 
-def _stage_values(out: torch.Tensor, stage: EndsStage, needs: Sequence[bool]) -> tuple:
-    """(read nodes as a leaf, params as leaves, new end values (..., 2)) of one stage on ``out``; axis last."""
-    read = node_index(tuple(stage.read), out.device)
-    s = out.detach().index_select(stage.axis, read).movedim(stage.axis, -1).detach().requires_grad_(needs[0])
-    p = [q.detach().requires_grad_(need) for q, need in zip(stage.params, needs[1:])]
-    v = stage.fn(s, *p)
-    return s, p, v.expand(s.shape[:-1] + (2,))
+def _write_stages(out: torch.Tensor, stages: Sequence[EndsStage], needs: Sequence[bool]) -> list[tuple]:
+    """Write the stages into ``out`` in place, in order; returns per stage (stage, read nodes as a leaf with
+    the axis last, params as leaves, new end values (..., 2)). ``needs``: whether t, then each param of the
+    stages in order, needs a gradient (the leaves are made to require one accordingly)."""
+    graphs, first = [], 0
+    for stage in stages:
+        n_p = len(stage.params)
+        read = node_index(tuple(stage.read), out.device)
+        s = out.detach().index_select(stage.axis, read).movedim(stage.axis, -1).detach().requires_grad_(needs[0])
+        p = [q.detach().requires_grad_(need) for q, need in zip(stage.params, needs[1 + first:1 + first + n_p])]
+        v = stage.fn(s, *p).expand(s.shape[:-1] + (2,))
+        out.index_copy_(stage.axis, end_index(out.shape[stage.axis], out.device), v.detach().movedim(-1, stage.axis))
+        graphs.append((stage, s, p, v))
+        first += n_p
+    return graphs
 
 
 class _SetEndsAlong(torch.autograd.Function):
@@ -45,17 +53,9 @@ class _SetEndsAlong(torch.autograd.Function):
     @staticmethod
     def forward(ctx, t: torch.Tensor, scale: float, stages: tuple[EndsStage, ...], *params: torch.Tensor):
         out = t.clone() if scale == 1 else t * scale
-        graphs, first = [], 0
         with torch.enable_grad():
-            for stage in stages:
-                n_p = len(stage.params)
-                needs = [ctx.needs_input_grad[0], *ctx.needs_input_grad[3 + first:3 + first + n_p]]
-                s, p, v = _stage_values(out, stage, needs)
-                out.index_copy_(stage.axis, end_index(out.shape[stage.axis], out.device),
-                                v.detach().movedim(-1, stage.axis))
-                graphs.append((stage, s, p, v))
-                first += n_p
-        ctx.graphs, ctx.scale = graphs, scale
+            ctx.graphs = _write_stages(out, stages, [ctx.needs_input_grad[0], *ctx.needs_input_grad[3:]])
+        ctx.scale = scale
         return out
 
     @staticmethod
@@ -85,7 +85,5 @@ def set_ends_along(t: torch.Tensor, stages: Sequence[EndsStage], scale: float = 
     if torch.is_grad_enabled() and (t.requires_grad or any(q.requires_grad for q in params)):
         return _SetEndsAlong.apply(t, float(scale), stages, *params)
     out = t.clone() if scale == 1 else t * scale
-    for stage in stages:
-        _, _, v = _stage_values(out, stage, [False] * (1 + len(stage.params)))
-        out.index_copy_(stage.axis, end_index(out.shape[stage.axis], out.device), v.movedim(-1, stage.axis))
+    _write_stages(out, stages, [False] * (1 + len(params)))
     return out
